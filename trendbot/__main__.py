@@ -1,0 +1,5 @@
+import sys
+
+from trendbot.cli import main
+
+sys.exit(main())

@@ -1,0 +1,158 @@
+"""`!about`, `!method` and `!source`: how the numbers are counted and where they come from."""
+
+from __future__ import annotations
+
+from trendbot.commands.parsing import UsageError, parse_query, resolve_method
+from trendbot.commands.provenance import method_label, population_warning
+from trendbot.commands.registry import Context, command
+from trendbot.commands.reply import EmbedField, Reply
+from trendbot.commands.text import fmt_int
+from trendbot.storage import Method
+
+
+def _method_text(m: Method) -> str:
+    pt = ", ".join(m.pytorch_terms)
+    tf = ", ".join(m.tensorflow_terms)
+    parts = [
+        f"**{m.title}** (`{m.name}`, {m.version}{', the default' if m.is_default else ''}).",
+        m.description,
+        f"PyTorch terms: {pt}. TensorFlow terms: {tf}.",
+    ]
+    if m.affiliation_filter:
+        parts.append(f"Papers whose text contains any of: {m.affiliation_filter} are left out.")
+    return "\n".join(parts)
+
+
+@command(
+    "about",
+    usage="",
+    summary="Where the numbers come from and how they are counted, in plain words.",
+    examples=("!about",),
+    aliases=("info", "credits"),
+    family="info",
+)
+def about_command(ctx: Context, args: str) -> Reply:
+    if args.strip():
+        return method_command(ctx, args)
+    store = ctx.store
+    default = store.default_method()
+    others = [m for m in store.methods().values() if m.id != default.id]
+    text = [
+        "trendbot counts, per conference and year, the papers that mention PyTorch or "
+        "TensorFlow, following Horace He's study \"The State of Machine Learning Frameworks "
+        'in 2019" (The Gradient, 2019-10-10).',
+        "How: each paper's full PDF text is searched for framework names. A paper counts for "
+        "PyTorch if it names PyTorch (or a PyTorch library) and not TensorFlow, and the other "
+        "way round; papers naming both count for neither. The **share** is PyTorch / (PyTorch + "
+        "TensorFlow): most papers name neither, so it says which framework wins among papers "
+        "that name one, not how many papers use deep learning.",
+        f"Default method: {method_label(default)}."
+        + (
+            " Also stored: "
+            + "; ".join(f"`{m.name}` ({m.version}): add `--method {m.name}`" for m in others)
+            + "."
+            if others
+            else ""
+        ),
+        f"Details: `{ctx.prefix}method {default.name}`"
+        + "".join(f", `{ctx.prefix}method {m.name}`" for m in others)
+        + f". Where one number came from: `{ctx.prefix}source NeurIPS 2019`.",
+    ]
+    sources = store.sources().values()
+    fields = [EmbedField(s.name, f"{s.citation}\n{s.url}"[:1024], inline=False) for s in sources]
+    return Reply(
+        "\n\n".join(text) + "\nSources: " + "; ".join(f"{s.name} <{s.url}>" for s in sources),
+        command="about",
+        title="About trendbot's numbers",
+        description="\n\n".join(text[:2]),
+        fields=fields,
+        footer=f"data version {store.data_version()} · schema {store.schema_version()}",
+        data_version=store.data_version(),
+    )
+
+
+@command(
+    "method",
+    usage="[final|article]",
+    summary="One counting method in detail: terms searched, what is excluded, its version.",
+    examples=("!method", "!method article"),
+    aliases=("methods", "how", "methodology"),
+    family="info",
+)
+def method_command(ctx: Context, args: str) -> Reply:
+    store = ctx.store
+    name = args.strip().removeprefix("--method").strip()
+    if len(name.split()) > 1:
+        raise UsageError("Name one method, e.g. `article`.")
+    methods = [resolve_method(store, name)] if name else list(store.methods().values())
+    text = "\n\n".join(_method_text(m) for m in methods)
+    if not name:
+        text += (
+            "\n\nPick one for any command with `--method <name>`, e.g. "
+            f"`{ctx.prefix}ratio CVPR 2019 --method article`."
+        )
+    return Reply(
+        text,
+        command="method" + (f" {methods[0].name}" if name else ""),
+        title="Counting methods" if not name else methods[0].title,
+        fields=[
+            EmbedField(
+                f"{m.name} ({m.version})",
+                f"PyTorch: {', '.join(m.pytorch_terms)}\n"
+                f"TensorFlow: {', '.join(m.tensorflow_terms)}",
+                inline=False,
+            )
+            for m in methods
+        ],
+        description="\n\n".join(m.description for m in methods),
+        data_version=store.data_version(),
+    )
+
+
+@command(
+    "source",
+    usage="<venue> <year> [--method article]",
+    summary="Provenance of one number: source, citation, method, terms, when collected.",
+    examples=("!source NeurIPS 2019", "!source CVPR 2019 --method article"),
+    aliases=("provenance", "cite", "citation"),
+    family="info",
+)
+def source_command(ctx: Context, args: str) -> Reply:
+    store = ctx.store
+    usage = f"`{ctx.prefix}source <venue> <year> [--method article]`"
+    q = parse_query(store, args, usage=usage)
+    if len(q.venues) != 1 or len(q.years) != 1:
+        raise UsageError("Name one venue and one year, e.g. `NeurIPS 2019`.", usage=usage)
+    method = q.method or store.default_method()
+    row = store.venue_year(q.venues[0], q.years[0], method.id)
+    venue = store.venues()[q.venues[0]]
+    if row is None:
+        from trendbot.commands.ratio import _not_covered
+
+        raise _not_covered(store, venue.id, q.years[0], method)
+    src = store.sources().get(row.source_id)
+    lines = [
+        f"**{venue.name} {row.year}**: PyTorch {fmt_int(row.pytorch)}, TensorFlow "
+        f"{fmt_int(row.tensorflow)}, of {fmt_int(row.total_papers)} papers ({row.population}).",
+        f"Source: {src.name if src else row.source_id}"
+        + (f" <{src.url}>" if src and src.url else ""),
+        f"Citation: {src.citation}" if src and src.citation else "",
+        f"Method: {method_label(method)}: {method.description}",
+        f"Collected: {row.collected_at}.",
+    ]
+    warning = population_warning(row)
+    if warning:
+        lines.append(f"Note: {warning}.")
+    return Reply(
+        "\n".join(line for line in lines if line),
+        command=f"source {venue.name} {row.year}"
+        + ("" if method.is_default else f" --method {method.name}"),
+        title=f"Where {venue.name} {row.year} comes from",
+        fields=[
+            EmbedField("Source", (src.name if src else row.source_id)[:1024], inline=False),
+            EmbedField("Method", method_label(method)),
+            EmbedField("Collected", row.collected_at),
+        ],
+        footer=src.url if src else None,
+        data_version=store.data_version(),
+    )

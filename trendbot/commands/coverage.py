@@ -1,0 +1,108 @@
+"""`!venues` (what is covered) and `!table` (every stored count, as text)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from trendbot.commands.parsing import UsageError, parse_query
+from trendbot.commands.provenance import footer, method_label
+from trendbot.commands.registry import Context, command
+from trendbot.commands.reply import EmbedField, Reply
+from trendbot.commands.text import fmt_pct, year_ranges
+
+FIELD_NAMES = {"ml": "general ML", "vision": "vision", "language": "language"}
+
+
+@command(
+    "venues",
+    usage="",
+    summary="What is covered: venues, years, counting methods and sources.",
+    examples=("!venues",),
+    aliases=("coverage", "conferences", "venue", "list"),
+    family="info",
+)
+def venues_command(ctx: Context, args: str) -> Reply:
+    if args.strip():
+        raise UsageError(f"`{ctx.prefix}venues` takes no arguments.")
+    store = ctx.store
+    coverage = store.coverage()
+    by_venue: dict[str, dict[str, tuple[int, ...]]] = defaultdict(dict)
+    for c in coverage:
+        by_venue[c.venue_id][c.method_id] = c.years
+    methods = store.methods()
+    default = store.default_method()
+    lines = ["**Venues covered** (years per counting method):"]
+    fields = []
+    for field_id in ("ml", "vision", "language"):
+        entries = []
+        for v in store.venues().values():
+            if v.field != field_id:
+                continue
+            per = by_venue.get(v.id, {})
+            years = year_ranges(per.get(default.id, ()))
+            others = [
+                f"{methods[m].name}: {year_ranges(ys)}" for m, ys in per.items() if m != default.id
+            ]
+            extra = f" ({'; '.join(others)})" if others else ""
+            entries.append(f"{v.name} {years}{extra}")
+        if entries:
+            lines.append(f"- {FIELD_NAMES[field_id]}: " + " · ".join(entries))
+            fields.append(EmbedField(FIELD_NAMES[field_id], "\n".join(entries), inline=False))
+    lines.append(
+        "Methods: "
+        + "; ".join(f"`{m.name}` = {m.title} ({m.version})" for m in methods.values())
+        + f". Default: `{default.name}`."
+    )
+    lines.append("Sources: " + "; ".join(s.name for s in store.sources().values()) + ".")
+    lines.append(f"Ask `{ctx.prefix}about` how the numbers are counted.")
+    return Reply(
+        "\n".join(lines),
+        command="venues",
+        title="What trendbot covers",
+        fields=[
+            *fields,
+            EmbedField("Methods", ", ".join(f"`{m.name}`" for m in methods.values()), inline=False),
+        ],
+        footer=f"Default method: {method_label(default)} · data version {store.data_version()}",
+        data_version=store.data_version(),
+    )
+
+
+@command(
+    "table",
+    usage="[venue|year] [--method article]",
+    summary="Every stored count as a plain table (long tables arrive as a .txt file).",
+    examples=("!table", "!table CVPR", "!table 2019 --method article"),
+    aliases=("data", "dump", "csv"),
+    family="info",
+)
+def table_command(ctx: Context, args: str) -> Reply:
+    store = ctx.store
+    q = parse_query(store, args, usage=f"`{ctx.prefix}table [venue|year] [--method article]`")
+    methods = [q.method] if q.method_explicit and q.method else list(store.methods().values())
+    venues = store.venues()
+    rows = []
+    for m in methods:
+        for v in q.venues or venues:
+            for r in store.venue_series(v, m.id):
+                if q.years and r.year not in q.years:
+                    continue
+                rows.append((m, r))
+    if not rows:
+        raise UsageError("No stored counts match that.")
+    out = [
+        "method,venue,year,pytorch,tensorflow,pytorch_share,total_papers,population,source,collected_at"
+    ]
+    for m, r in rows:
+        share = fmt_pct(r.pytorch_share).replace(" %", "%") if r.pytorch_share is not None else ""
+        out.append(
+            f"{m.name},{venues[r.venue_id].name},{r.year},{r.pytorch},{r.tensorflow},{share},"
+            f"{r.total_papers},{r.population},{r.source_id},{r.collected_at}"
+        )
+    body = "\n".join(out)
+    foot = "; ".join(footer(store, m, [r for mm, r in rows if mm is m]) for m in methods)
+    return Reply(
+        f"{len(rows)} rows:\n```csv\n{body}\n```\n{foot}",
+        command="table " + args.strip() if args.strip() else "table",
+        data_version=store.data_version(),
+    )

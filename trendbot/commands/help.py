@@ -1,0 +1,58 @@
+"""`!help [command]`: usage with examples, generated from the command table."""
+
+from __future__ import annotations
+
+from trendbot.commands.parsing import UsageError
+from trendbot.commands.registry import REGISTRY, Context, command, lookup
+from trendbot.commands.reply import EmbedField, Reply
+from trendbot.commands.text import echo
+
+HELP_ORDER = ("ratio", "chart", "venues", "table", "source", "about", "method", "help")
+
+
+def _example(example: str, prefix: str) -> str:
+    return prefix + example.lstrip("!")
+
+
+@command(
+    "help",
+    usage="[command]",
+    summary="This list, or one command's usage with examples.",
+    examples=("!help", "!help ratio"),
+    aliases=("h", "commands", "usage"),
+    family="info",
+)
+def help_command(ctx: Context, args: str) -> Reply:
+    p = ctx.prefix
+    name = args.strip().lstrip("!/").lower()
+    if name:
+        if len(name.split()) > 1:
+            raise UsageError(f"One command at a time, e.g. `{p}help ratio`.")
+        spec = lookup(name)
+        if spec is None:
+            raise UsageError(f"There is no command `{echo(name, 24)}`. `{p}help` lists them all.")
+        lines = [f"{spec.usage_line(p)}: {spec.summary}"]
+        if spec.details:
+            lines.append(spec.details)
+        if spec.examples:
+            lines.append("Examples: " + ", ".join(f"`{_example(e, p)}`" for e in spec.examples))
+        if spec.aliases:
+            lines.append("Also answers to: " + ", ".join(f"`{p}{a}`" for a in spec.aliases))
+        return Reply(
+            "\n".join(lines),
+            command=f"help {spec.name}",
+            title=f"{p}{spec.name}",
+            description="\n".join(lines),
+        )
+    lines = ["**trendbot**: how ML frameworks are used in research. Commands:"]
+    fields = []
+    order = {name: i for i, name in enumerate(HELP_ORDER)}
+    for spec in sorted(REGISTRY.values(), key=lambda s: order.get(s.name, len(order))):
+        example = f" e.g. `{_example(spec.examples[0], p)}`" if spec.examples else ""
+        lines.append(f"{spec.usage_line(p)}: {spec.summary}{example}")
+        fields.append(EmbedField(spec.usage_line(p), spec.summary + example, inline=False))
+    lines.append(
+        f"Venues and years are forgiving: `{p}ratio nips 19` works. "
+        f"`{p}help <command>` for details."
+    )
+    return Reply("\n".join(lines), command="help", title="trendbot commands", fields=fields)

@@ -1,0 +1,148 @@
+"""The command table and the one entry point, ``run(ctx, line)``, that every adapter calls.
+
+Handlers are plain synchronous functions ``(ctx, args) -> Reply``. Adapters that live on an event
+loop run commands marked ``slow`` (charts) in a worker thread; the quick ones cost microseconds.
+``run`` never raises: bad input becomes a friendly reply, and an unexpected error becomes a short
+apology carrying a reference id that is also written to the log with the traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from trendbot.commands.parsing import UsageError
+from trendbot.commands.reply import Reply
+from trendbot.commands.text import echo
+from trendbot.storage import Store, StoreError
+
+log = logging.getLogger("trendbot.commands")
+PREFIXES = ("!", "/", "?", ".")
+
+
+@dataclass
+class Context:
+    """What a command may use. Adapters build one per process and share it."""
+
+    store: Store
+    prefix: str = "!"
+    services: dict[str, Any] = field(default_factory=dict)  # e.g. "charts": a chart renderer
+
+
+Handler = Callable[[Context, str], Reply]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    handler: Handler
+    usage: str  # argument part only, e.g. "<venue> [year] [--method article]"
+    summary: str
+    examples: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    details: str = ""
+    slow: bool = False  # renders images or does I/O: adapters keep it off the event loop
+    family: str = "data"
+
+    def usage_line(self, prefix: str = "!") -> str:
+        return f"`{prefix}{self.name} {self.usage}`".replace(" `", "`")
+
+
+REGISTRY: dict[str, CommandSpec] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def command(
+    name: str,
+    *,
+    usage: str,
+    summary: str,
+    examples: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (),
+    details: str = "",
+    slow: bool = False,
+    family: str = "data",
+) -> Callable[[Handler], Handler]:
+    """Register a handler under ``name`` (and ``aliases``)."""
+
+    def register(fn: Handler) -> Handler:
+        spec = CommandSpec(name, fn, usage, summary, examples, aliases, details, slow, family)
+        REGISTRY[name] = spec
+        for a in (name, *aliases):
+            _ALIASES[a] = name
+        return fn
+
+    return register
+
+
+def lookup(name: str) -> CommandSpec | None:
+    canonical = _ALIASES.get(name.lower())
+    return REGISTRY.get(canonical) if canonical else None
+
+
+def split_line(line: str) -> tuple[str, str]:
+    """'!ratio NeurIPS 2019' → ('ratio', 'NeurIPS 2019'); the prefix is optional."""
+    text = line.strip()
+    while text[:1] in PREFIXES and text:
+        text = text[1:]
+    name, _, rest = text.strip().partition(" ")
+    return name.strip().lower(), rest.strip()
+
+
+def unknown_command_reply(name: str, prefix: str) -> Reply:
+    close = difflib.get_close_matches(name.lower(), list(_ALIASES), n=1, cutoff=0.6)
+    hint = f" Did you mean `{prefix}{_ALIASES[close[0]]}`?" if close else ""
+    return Reply(
+        f"`{prefix}{echo(name, 24)}` isn't a command I know.{hint} `{prefix}help` lists them all.",
+        command="help",
+        is_error=True,
+        ephemeral=True,
+    )
+
+
+def invoke(ctx: Context, spec: CommandSpec, args: str) -> Reply:
+    """Run one handler with the error policy applied; always returns a finished reply."""
+    try:
+        reply = spec.handler(ctx, args)
+    except UsageError as err:
+        text = err.message
+        usage = spec.usage_line(ctx.prefix) if err.usage is None else err.usage
+        if usage and usage not in text:
+            text += f"\nUsage: {usage}"
+        reply = Reply(text, command=spec.name, is_error=True, ephemeral=True)
+    except StoreError as err:
+        log.error("store error in %s: %s", spec.name, err)
+        reply = Reply(f"The data store is unavailable: {err}", command=spec.name, is_error=True)
+    except Exception:
+        ref = secrets.token_hex(4)
+        log.exception("command %s failed (ref %s) with args %r", spec.name, ref, args[:200])
+        reply = Reply(
+            f"Sorry, something went wrong on my side (reference `{ref}`). "
+            "It has been logged; please try again later.",
+            command=spec.name,
+            is_error=True,
+        )
+    return reply.finish()
+
+
+def run(ctx: Context, line: str) -> Reply:
+    """Answer one line of chat, e.g. ``!ratio NeurIPS 2019``. Never raises."""
+    try:
+        name, args = split_line(line)
+    except Exception:  # pragma: no cover - split_line is total, this is the last guard
+        name, args = "", ""
+    if not name:
+        return Reply(
+            f"Ask me something, e.g. `{ctx.prefix}ratio NeurIPS 2019`, or `{ctx.prefix}help`.",
+            command="help",
+            is_error=True,
+            ephemeral=True,
+        ).finish()
+    spec = lookup(name)
+    if spec is None:
+        return unknown_command_reply(name, ctx.prefix).finish()
+    return invoke(ctx, spec, args)

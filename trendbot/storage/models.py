@@ -1,0 +1,82 @@
+"""Plain result records handed from the store to the command layer.
+
+They are frozen dataclasses rather than sqlite rows so that commands (and chart workers in other
+processes) receive values that cannot reach back into the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Venue:
+    id: str
+    name: str
+    full_name: str
+    field: str
+    month: int | None
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    name: str
+    url: str
+    citation: str
+    kind: str
+    collected_at: str
+
+
+@dataclass(frozen=True)
+class Method:
+    id: str
+    name: str
+    version: str
+    title: str
+    description: str
+    pytorch_terms: tuple[str, ...]
+    tensorflow_terms: tuple[str, ...]
+    exclusive: bool
+    affiliation_filter: str
+    is_default: bool
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VenueYear:
+    """Framework counts for one venue-year under one counting method, with provenance."""
+
+    venue_id: str
+    year: int
+    method_id: str
+    counts: dict[str, int] = field(hash=False)
+    total_papers: int
+    population: str
+    note: str
+    source_id: str
+    collected_at: str
+
+    @property
+    def pytorch(self) -> int:
+        return self.counts.get("pytorch", 0)
+
+    @property
+    def tensorflow(self) -> int:
+        return self.counts.get("tensorflow", 0)
+
+    @property
+    def classified(self) -> int:
+        return self.pytorch + self.tensorflow
+
+    @property
+    def pytorch_share(self) -> float | None:
+        """PyTorch / (PyTorch + TensorFlow), the study's headline figure; None when both are 0."""
+        return self.pytorch / self.classified if self.classified else None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    venue_id: str
+    method_id: str
+    years: tuple[int, ...]
