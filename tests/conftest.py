@@ -38,6 +38,5 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
         TRENDBOT_DB=str(tmp_path / "cli.db"),
         TRENDBOT_OUT=str(tmp_path / "out"),
         TRENDBOT_ENV_FILE=str(tmp_path / "no.env"),
-        MPLCONFIGDIR=str(tmp_path / "mpl"),
     )
     return env
