@@ -138,6 +138,14 @@ def source_command(ctx: Context, args: str) -> Reply:
         + (f" <{src.url}>" if src and src.url else ""),
         f"Citation: {src.citation}" if src and src.citation else "",
         f"Method: {method_label(method)}: {method.description}",
+        f"Terms: PyTorch = {', '.join(method.pytorch_terms)}; "
+        f"TensorFlow = {', '.join(method.tensorflow_terms)}"
+        + (
+            f"; papers naming {method.affiliation_filter} excluded"
+            if method.affiliation_filter
+            else ""
+        )
+        + ".",
         f"Collected: {row.collected_at}.",
     ]
     warning = population_warning(row)

@@ -1,0 +1,194 @@
+"""Parsing is forgiving and total: any string gives a reply, never an exception or a ping."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from trendbot.commands import Context, UsageError, parse_query, run
+from trendbot.commands.parsing import normalise_year, tokenize
+from trendbot.commands.reply import MAX_CONTENT, MAX_EMBED_TOTAL, MAX_FIELD_VALUE, MAX_FIELDS
+from trendbot.commands.text import LIVE_MENTION, echo, neutralise_mentions, year_ranges
+from trendbot.storage import open_store
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NeurIPS 2019",
+        "neurips 2019",
+        "NIPS 2019",
+        "nips 19",
+        "neurips'19",
+        "NeurIPS2019",
+        "NeurIPS-2019",
+        "2019 NeurIPS",
+        "neurips’19",
+        "NIPS, 2019",
+        "neurips in 2019",
+        "venue:nips year:19",
+        "Neural Information Processing Systems 2019",
+    ],
+)
+def test_venue_year_spellings(store, text):
+    q = parse_query(store, text)
+    assert q.venues == ("neurips",) and q.years == (2019,)
+    assert q.method.id == "he2019-final" and not q.method_explicit
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cvpr 19 --method article",
+        "cvpr 19 --method=article",
+        "cvpr 19 method:article",
+        "cvpr 19 --article",
+        "--method 2019 cvpr 2019",
+        "CVPR 2019 --METHOD Article",
+    ],
+)
+def test_method_options(store, text):
+    q = parse_query(store, text)
+    assert q.method.id == "he2019-article" and q.method_explicit
+    assert q.venues == ("cvpr",) and q.years == (2019,)
+
+
+def test_naacl_hlt_multiword_alias(store):
+    assert parse_query(store, "NAACL HLT 2019").venues == ("naacl",)
+    assert parse_query(store, "naacl-hlt 19").venues == ("naacl",)
+
+
+@pytest.mark.parametrize(
+    ("token", "year"), [("2019", 2019), ("19", 2019), ("05", 2005), ("99", 1999), ("1999", 1999)]
+)
+def test_normalise_year(token, year):
+    assert normalise_year(token) == year
+
+
+@pytest.mark.parametrize("token", ["123", "3000", "20199", "7", "abc"])
+def test_normalise_year_rejects(token):
+    assert normalise_year(token) is None
+
+
+def test_unknown_venue_gets_closest_matches(store):
+    with pytest.raises(UsageError) as err:
+        parse_query(store, "neurps 2019")
+    assert "Did you mean **NeurIPS**" in err.value.message
+    with pytest.raises(UsageError) as err:
+        parse_query(store, "icm 2019")
+    assert "ICML" in err.value.message
+    with pytest.raises(UsageError) as err:
+        parse_query(store, "zzzz")
+    assert "Venues I cover" in err.value.message and "NeurIPS" in err.value.message
+
+
+def test_unknown_method_and_option(store):
+    with pytest.raises(UsageError, match="counting method `bogus`"):
+        parse_query(store, "cvpr 2019 --method bogus")
+    with pytest.raises(UsageError, match="option `--frobnicate`"):
+        parse_query(store, "cvpr --frobnicate")
+    with pytest.raises(UsageError, match="needs a value"):
+        parse_query(store, "cvpr --method")
+
+
+def test_bad_year_token(store):
+    with pytest.raises(UsageError, match="isn't a year"):
+        parse_query(store, "neurips 123")
+
+
+def test_overlong_input_is_refused_cheaply(store):
+    with pytest.raises(UsageError, match="only read up to"):
+        tokenize("nips " * 1000)
+    with pytest.raises(UsageError, match="words"):
+        tokenize("nips " * 45)
+
+
+def test_echo_neutralises_every_mention_kind():
+    for raw in ["@everyone", "@here", "<@123>", "<@!123>", "<@&456>", "<#789>", "hi @everyone!"]:
+        assert not LIVE_MENTION.search(neutralise_mentions(raw)), raw
+        assert not LIVE_MENTION.search(echo(raw)), raw
+    assert echo("x" * 100).endswith("…") and len(echo("x" * 100)) == 40
+    assert "\\`" in echo("`code`")
+
+
+def test_year_ranges():
+    assert year_ranges([2015, 2016, 2017, 2019]) == "2015–2017, 2019"
+    assert year_ranges([2018]) == "2018"
+    assert year_ranges([]) == "none"
+
+
+# -- properties over arbitrary input -----------------------------------------------------------
+
+_PROPERTY_STORE = None
+
+
+def _ctx() -> Context:
+    global _PROPERTY_STORE
+    if _PROPERTY_STORE is None:
+        _PROPERTY_STORE = open_store(":memory:")
+    return Context(store=_PROPERTY_STORE)
+
+
+def _check(reply) -> None:
+    assert isinstance(reply.text, str) and reply.text
+    assert len(reply.text) <= MAX_CONTENT
+    assert not LIVE_MENTION.search(reply.text)
+    assert "Traceback" not in reply.text
+    assert len(reply.fields) <= MAX_FIELDS
+    assert all(len(f.value) <= MAX_FIELD_VALUE for f in reply.fields)
+    assert reply.embed_length() <= MAX_EMBED_TOTAL
+    for f in reply.fields:
+        assert not LIVE_MENTION.search(f.name + f.value)
+    for text in (reply.title, reply.description, reply.footer):
+        assert not LIVE_MENTION.search(text or "")
+
+
+_words = st.sampled_from(
+    [
+        "!ratio",
+        "ratio",
+        "!venues",
+        "!help",
+        "!about",
+        "!method",
+        "!source",
+        "!table",
+        "NeurIPS",
+        "nips",
+        "CVPR",
+        "19",
+        "2019",
+        "2031",
+        "--method",
+        "article",
+        "final",
+        "@everyone",
+        "@here",
+        "<@123>",
+        "<@&42>",
+        "<#7>",
+        "`",
+        "**",
+        "'",
+        "--",
+        "--light",
+        "method:",
+        "NAACL",
+        "hlt",
+        "x" * 60,
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_any_string_gets_a_safe_reply(line):
+    _check(run(_ctx(), line))
+    _check(run(_ctx(), "!ratio " + line))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_words, max_size=12).map(" ".join))
+def test_command_shaped_strings_get_a_safe_reply(line):
+    _check(run(_ctx(), line))
