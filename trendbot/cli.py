@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser(
         "ask", help='answer one command offline, e.g. trendbot ask "!ratio NeurIPS 2019"'
     )
-    ask.add_argument("question", nargs="+")
+    ask.add_argument("question", nargs=argparse.REMAINDER, help="the command, quoted or not")
     ask.set_defaults(func=cmd_ask)
     console = sub.add_parser("console", help="interactive offline console")
     console.set_defaults(func=cmd_console)
