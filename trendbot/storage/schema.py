@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from trendbot.storage.version import SCHEMA_VERSION
+
 MIGRATION_SET = "trendbot"
 migrations = Migrations(MIGRATION_SET)
 
@@ -166,4 +168,5 @@ def _data_version_triggers(db: Database) -> None:
 
 
 MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)
-SCHEMA_VERSION = len(MIGRATION_NAMES)
+if len(MIGRATION_NAMES) != SCHEMA_VERSION:
+    raise RuntimeError("storage/version.py SCHEMA_VERSION must equal the number of migrations")

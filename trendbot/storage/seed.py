@@ -12,11 +12,14 @@ import csv
 import hashlib
 import io
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 SEED_FILES = ("venues.csv", "catalog.json", "paper_counts.csv")
 
@@ -35,10 +38,24 @@ def _read(name: str) -> str:
     return resources.files("trendbot.storage").joinpath("seed", name).read_text("utf-8")
 
 
+def _digest(texts: dict[str, str]) -> str:
+    return hashlib.sha256("\0".join(texts[n] for n in SEED_FILES).encode()).hexdigest()[:16]
+
+
+def seed_digest() -> str:
+    """Digest of the packaged seed files; cheap enough to check on every open."""
+    return _digest({name: _read(name) for name in SEED_FILES})
+
+
+def seed_is_current(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'seed_digest'").fetchone()
+    return bool(row) and row[0] == seed_digest()
+
+
 def load_bundle() -> SeedBundle:
     """Parse the packaged seed files into rows ready for ``upsert_all``."""
     texts = {name: _read(name) for name in SEED_FILES}
-    digest = hashlib.sha256("\0".join(texts[n] for n in SEED_FILES).encode()).hexdigest()[:16]
+    digest = _digest(texts)
 
     venues, aliases = [], []
     for row in csv.DictReader(io.StringIO(texts["venues.csv"])):

@@ -15,12 +15,14 @@ import sqlite3
 import threading
 from collections import defaultdict
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from trendbot.storage.models import Coverage, Method, Source, Venue, VenueYear
-from trendbot.storage.schema import MIGRATION_NAMES, SCHEMA_VERSION, migrations
-from trendbot.storage.seed import apply_seed
+from trendbot.storage.seed import seed_is_current
+from trendbot.storage.version import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -74,20 +76,25 @@ def open_store(path: Path | str | None = None, *, seed: bool = True) -> Store:
             f"{target} was written by a newer trendbot (schema {version}, this one knows "
             f"{SCHEMA_VERSION}). Upgrade trendbot, or point TRENDBOT_DB at another file."
         )
-    db = Database(conn)
     if not memory:
         # Read-only media cannot switch to WAL; the default journal still works there.
         with contextlib.suppress(sqlite3.OperationalError):
             conn.execute("PRAGMA journal_mode = WAL")
-    if version < SCHEMA_VERSION or not db.table("meta").exists():
-        migrate(db)
-    if seed:
-        apply_seed(db)
-    return Store(db, target)
+    store = Store(conn, target)
+    # Fast path: an up-to-date store holding the current seed needs no sqlite-utils at all.
+    if version < SCHEMA_VERSION:
+        migrate(store.db)
+    if seed and not seed_is_current(conn):
+        from trendbot.storage.seed import apply_seed
+
+        apply_seed(store.db)
+    return store
 
 
 def migrate(db: Database, *, stop_before: str | None = None) -> None:
     """Apply pending migrations and record the schema version in ``PRAGMA user_version``."""
+    from trendbot.storage.schema import MIGRATION_NAMES, migrations
+
     migrations.apply(db, stop_before=stop_before)
     applied = {m.name for m in migrations.applied(db)}
     version = sum(1 for name in MIGRATION_NAMES if name in applied)
@@ -97,19 +104,29 @@ def migrate(db: Database, *, stop_before: str | None = None) -> None:
 class Store:
     """Read access for commands, plus the few writes the app itself makes."""
 
-    def __init__(self, db: Database, path: Path | str = ":memory:") -> None:
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, path: Path | str = ":memory:") -> None:
+        self.conn = conn
         self.path = Path(path)
+        self._db: Database | None = None
         self._lock = threading.RLock()
         self._venues: dict[str, Venue] | None = None
         self._aliases: dict[str, str] | None = None
         self._methods: dict[str, Method] | None = None
         self._sources: dict[str, Source] | None = None
 
+    @property
+    def db(self) -> Database:
+        """The sqlite-utils view of the connection, for writers (imported on first use)."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn)
+        return self._db
+
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
         with self._lock:
-            self.db.conn.close()
+            self.conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -123,7 +140,7 @@ class Store:
 
     def _rows(self, sql: str, params: tuple | list = ()) -> list[tuple]:
         with self._lock:
-            return self.db.conn.execute(sql, params).fetchall()
+            return self.conn.execute(sql, params).fetchall()
 
     # -- reference tables --------------------------------------------------------------------
     def venues(self) -> dict[str, Venue]:

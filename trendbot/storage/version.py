@@ -1,0 +1,8 @@
+"""The schema version this trendbot writes, importable without sqlite-utils.
+
+Opening an up-to-date store must not import sqlite-utils (which imports pandas and numpy, about
+0.3 s), so the fast path compares ``PRAGMA user_version`` with this number. ``schema.py`` checks
+at import that it equals the number of migrations.
+"""
+
+SCHEMA_VERSION = 3
