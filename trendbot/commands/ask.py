@@ -1,0 +1,222 @@
+"""Plain questions → command lines: "what's PyTorch's share at ICML 2019?" → ``ratio ICML 2019``.
+
+People who @mention the bot write sentences, not commands. A small rule-based mapper is enough:
+it recognises venues (through the store's aliases, so a new venue needs no code), years,
+framework names, counting methods and a few intent words, and picks the command that answers.
+It never guesses wildly: a question with nothing recognisable maps to ``None`` and the caller
+shows the help line. The answer always says which command ran, so people learn the short form.
+
+No Discord here: the bot, the console and the tests call the same function.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from trendbot.storage import Store
+
+_APOSTROPHE_S = re.compile(r"['’]s\b")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
+MAX_QUESTION_CHARS = 500
+
+FRAMEWORKS = {
+    "pytorch": "PyTorch",
+    "torch": "PyTorch",
+    "tensorflow": "TensorFlow",
+    "tf": "TensorFlow",
+    "keras": "Keras",
+    "jax": "JAX",
+    "flax": "JAX",
+    "mxnet": "MXNet",
+    "paddle": "PaddlePaddle",
+    "paddlepaddle": "PaddlePaddle",
+}
+COUNTED_BY_RATIO = {"PyTorch", "TensorFlow"}
+
+CHART_WORDS = frozenset({"chart", "plot", "graph", "draw", "visualise", "visualize", "picture"})
+TREND_WORDS = frozenset(
+    {"growing", "grow", "grew", "trend", "trends", "trending", "rising", "rise", "rose",
+     "falling", "fall", "fell", "declining", "decline", "history", "over", "time", "change",
+     "changed", "changing", "shift", "increasing", "decreasing", "evolution", "evolve", "since"}
+)  # fmt: skip
+SOURCE_WORDS = frozenset({"source", "sources", "cite", "citation", "provenance", "from"})
+METHOD_WORDS = frozenset({"method", "methods", "methodology", "counted", "count", "counting"})
+COVERAGE_WORDS = frozenset({"venues", "conferences", "cover", "covered", "coverage"})
+TABLE_WORDS = frozenset({"table", "csv", "dump", "raw", "everything"})
+HELP_WORDS = frozenset({"help", "commands", "usage"})
+ABOUT_WORDS = frozenset({"about", "who", "trendbot", "numbers", "data"})
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """A question's command line (without prefix) and what to tell the person about it."""
+
+    line: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def command(self) -> str:
+        return self.line.split(" ", 1)[0]
+
+    @property
+    def args(self) -> str:
+        return self.line.partition(" ")[2]
+
+    def preamble(self, prefix: str = "!") -> str:
+        """The line shown above the answer: what ran, and any caveat."""
+        text = f"I read that as `{prefix}{self.line}`."
+        return " ".join((text, *self.notes))
+
+
+def help_line(prefix: str = "!") -> str:
+    return (
+        "I couldn't turn that into a question I can answer. Ask about a venue and a year, e.g. "
+        f"`{prefix}ratio NeurIPS 2019`, a trend with `{prefix}ratio CVPR`, or see `{prefix}help`."
+    )
+
+
+def words(question: str) -> list[str]:
+    """Lower-case word tokens; 'NeurIPS2019' → ['neurips', '2019'], "PyTorch's" → ['pytorch']."""
+    text = _APOSTROPHE_S.sub("", question.lower()[:MAX_QUESTION_CHARS])
+    text = _NON_WORD.sub(" ", text)
+    return _LETTER_DIGIT.sub(" ", text).split()
+
+
+@dataclass
+class _Found:
+    venues: list[str]
+    years: list[int]
+    frameworks: list[str]
+    method: str | None
+    rest: set[str]
+
+
+def venue_phrases(store: Store) -> dict[str, str]:
+    """Every way a question may name a venue: its aliases, and its full name with and without
+    the leading "Conference on" / "Annual Meeting of the" ("empirical methods in natural …")."""
+    phrases = dict(store.aliases())
+    for v in store.venues().values():
+        full = words(v.full_name)
+        phrases.setdefault(" ".join(full), v.id)
+        for joiner in ("on", "the"):
+            if joiner in full[:-1]:
+                tail = full[full.index(joiner) + 1 :]
+                if len(tail) >= 3:  # not "computer vision" or "machine learning"
+                    phrases.setdefault(" ".join(tail), v.id)
+    return phrases
+
+
+def _scan(store: Store, tokens: list[str]) -> _Found:
+    aliases = venue_phrases(store)
+    default = store.default_method()
+    other_methods = {
+        name.lower(): m.name
+        for m in store.methods().values()
+        if m.id != default.id
+        for name in (m.name, *m.aliases)
+    }
+    found = _Found([], [], [], None, set())
+    i = 0
+    while i < len(tokens):
+        for span in range(min(9, len(tokens) - i), 0, -1):
+            phrase = " ".join(tokens[i : i + span])
+            if phrase in aliases:
+                if aliases[phrase] not in found.venues:
+                    found.venues.append(aliases[phrase])
+                i += span
+                # A two-digit year right after a venue: "nips 19", "NeurIPS'19".
+                if i < len(tokens) and re.fullmatch(r"\d\d", tokens[i]):
+                    found.years.append(2000 + int(tokens[i]))
+                    i += 1
+                break
+        else:
+            tok = tokens[i]
+            i += 1
+            if re.fullmatch(r"(19|20)\d\d", tok):
+                if int(tok) not in found.years:
+                    found.years.append(int(tok))
+            elif tok in FRAMEWORKS:
+                if FRAMEWORKS[tok] not in found.frameworks:
+                    found.frameworks.append(FRAMEWORKS[tok])
+            elif tok in other_methods:
+                found.method = other_methods[tok]
+            else:
+                found.rest.add(tok)
+    return found
+
+
+def _framework_notes(store: Store, frameworks: list[str]) -> tuple[str, ...]:
+    method = store.default_method()
+    notes = []
+    for fw in frameworks:
+        if fw in COUNTED_BY_RATIO:
+            continue
+        key = fw.lower()
+        if key in (t.lower() for t in method.tensorflow_terms):
+            notes.append(f"{fw} mentions count as TensorFlow here.")
+        elif key in (t.lower() for t in method.pytorch_terms):
+            notes.append(f"{fw} mentions count as PyTorch here.")
+        else:
+            notes.append(f"I don't count {fw} yet, so this compares PyTorch with TensorFlow.")
+    return tuple(notes)
+
+
+def map_question(store: Store, question: str, *, commands: Collection[str] = ()) -> Mapped | None:
+    """The command line that answers ``question``, or ``None`` when nothing in it is usable.
+
+    ``commands`` are the registered command names; intents whose command is missing (e.g. a
+    chart before the chart command exists) fall back to the text answer.
+    """
+    tokens = words(question)
+    if not tokens:
+        return None
+    f = _scan(store, tokens)
+    venues = store.venues()
+    names = [venues[v].name for v in f.venues]
+    method = f" --method {f.method}" if f.method else ""
+    notes = _framework_notes(store, f.frameworks)
+    rest = f.rest
+    available = set(commands) or {"ratio", "venues", "table", "source", "about", "method", "help"}
+
+    def make(line: str, *extra: str) -> Mapped:
+        return Mapped(" ".join(line.split()) + method, (*notes, *extra))
+
+    if "chart" in available and rest & CHART_WORDS and (names or f.years):
+        return make("chart " + " ".join([*names, *map(str, f.years[:1])]))
+    if rest & TABLE_WORDS and "table" in available:
+        target = names[0] if len(names) == 1 else (str(f.years[0]) if f.years else "")
+        return make(f"table {target}")
+    if (
+        rest & SOURCE_WORDS
+        and names
+        and f.years
+        and ("where" in rest or rest & (SOURCE_WORDS - {"from"}))
+    ):
+        return make(f"source {names[0]} {f.years[0]}")
+    if names and f.years:
+        if len(names) > 1:
+            return make(f"ratio {f.years[0]}", "That shows every venue that year.")
+        if len(f.years) > 1:
+            return make(f"ratio {names[0]}", "That shows every year.")
+        return make(f"ratio {names[0]} {f.years[0]}")
+    if names:
+        extra = () if len(names) == 1 else (f"One venue at a time; here is {names[0]}.",)
+        return make(f"ratio {names[0]}", *extra)
+    if f.years:
+        return make(f"ratio {f.years[0]}")
+    if rest & COVERAGE_WORDS:
+        return make("venues")
+    if rest & METHOD_WORDS or (method and not rest - {"what", "is", "the", "method"}):
+        return make(f"method {f.method}" if f.method else "method")
+    if rest & HELP_WORDS:
+        return make("help")
+    if f.frameworks:
+        years = store.years(store.default_method().id)
+        if years:
+            return make(f"ratio {years[-1]}", f"That is the latest year I have ({years[-1]}).")
+    if rest & ABOUT_WORDS and ({"about", "who"} & rest or {"where", "numbers"} <= rest):
+        return make("about")
+    return None
