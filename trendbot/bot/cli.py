@@ -1,0 +1,50 @@
+"""`trendbot run` and `trendbot sync`, added to the main command line by ``trendbot.cli``."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from trendbot.bot.runner import main
+    from trendbot.config import Settings
+
+    settings = Settings.from_env()
+    if args.db:
+        settings = _with_db(settings, args.db)
+    return main(settings)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from trendbot.bot.runner import main
+    from trendbot.config import Settings
+
+    settings = Settings.from_env()
+    if args.db:
+        settings = _with_db(settings, args.db)
+    return main(settings, sync_only=True, sync_guild=args.guild)
+
+
+def _with_db(settings, db: str):
+    import dataclasses
+
+    return dataclasses.replace(settings, db_path=db)
+
+
+def add_bot_commands(subparsers: argparse._SubParsersAction) -> None:
+    run = subparsers.add_parser(
+        "run",
+        help="start the Discord bot (token from DISCORD_TOKEN in the environment or .env)",
+        description="Start the Discord bot. Stops cleanly on SIGTERM/SIGINT.",
+    )
+    run.set_defaults(func=cmd_run)
+    sync = subparsers.add_parser(
+        "sync",
+        help="register the slash commands with Discord now (normally automatic when they change)",
+        description=(
+            "Log in, register the slash commands, and exit. Without --guild the commands are "
+            "global; with --guild ID they appear in that server at once (handy while developing)."
+        ),
+    )
+    sync.add_argument("--guild", type=int, help="sync to this server id only")
+    sync.set_defaults(func=cmd_sync)

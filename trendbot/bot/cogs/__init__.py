@@ -1,0 +1,71 @@
+"""One cog per command family, each a thin adapter over ``trendbot.commands``.
+
+``spec_command`` turns a registered command into a hybrid command (``!name`` and ``/name``) with
+its name, summary and aliases taken from the command table, so help text lives in one place.
+Prefix invocations receive the raw text after the command word (``rest_is_raw`` on a first
+keyword-only parameter stops discord.py from tokenising it); slash invocations receive typed,
+autocompleted options that the cog joins into the same argument line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from discord.ext import commands
+
+from trendbot.commands import REGISTRY, lookup
+
+if TYPE_CHECKING:
+    from trendbot.bot.app import TrendBotMixin
+
+SLASH_DESCRIPTION_MAX = 100
+
+
+def spec_command(name: str, *, defer: bool, summary: str = "") -> Callable[[Any], Any]:
+    """A hybrid command named after, and described by, the registered command ``name``."""
+    spec = REGISTRY.get(name)
+    text = spec.summary if spec else summary or name
+    if len(text) > SLASH_DESCRIPTION_MAX:
+        text = text[: SLASH_DESCRIPTION_MAX - 1] + "…"
+    hybrid = commands.hybrid_command(
+        name=name,
+        description=text,
+        help=spec.summary if spec else text,
+        # Only aliases the command table itself routes to this command (no collisions).
+        aliases=[a for a in spec.aliases if lookup(a) is spec] if spec else [],
+        rest_is_raw=True,
+        extras={"defer": defer},
+    )
+    return hybrid
+
+
+def join_args(*parts: object, **options: object) -> str:
+    """Slash options → the argument line the command layer parses ('NeurIPS 2019 --method x')."""
+    words = [str(p).strip() for p in parts if p not in (None, "", False)]
+    for key, value in options.items():
+        if value is True:
+            words.append(f"--{key}")
+        elif value not in (None, "", False):
+            words.append(f"--{key} {str(value).strip()}")
+    return " ".join(w for w in words if w)
+
+
+async def load_cogs(bot: TrendBotMixin) -> None:
+    from trendbot.bot.cogs.admin import AdminCog
+    from trendbot.bot.cogs.charts import ChartsCog
+    from trendbot.bot.cogs.data import DataCog
+    from trendbot.bot.cogs.generic import generic_cog
+    from trendbot.bot.cogs.info import InfoCog
+    from trendbot.bot.errors import ErrorHandler
+
+    await bot.add_cog(ErrorHandler(bot))  # type: ignore[attr-defined, arg-type]
+    await bot.add_cog(DataCog(bot))  # type: ignore[attr-defined]
+    await bot.add_cog(InfoCog(bot))  # type: ignore[attr-defined]
+    if "chart" in REGISTRY:
+        await bot.add_cog(ChartsCog(bot))  # type: ignore[attr-defined]
+    await bot.add_cog(AdminCog(bot))  # type: ignore[attr-defined]
+    taken = {c.name for c in bot.commands}  # type: ignore[attr-defined]
+    extra = generic_cog(bot, [s for s in REGISTRY.values() if s.name not in taken])
+    if extra is not None:
+        await bot.add_cog(extra)  # type: ignore[attr-defined]

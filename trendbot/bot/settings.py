@@ -1,0 +1,89 @@
+"""Bot-only settings, read from the same environment (and `.env`) as ``trendbot.config``.
+
+They live here rather than in ``Settings`` because only the Discord adapter needs them; they are
+parsed from ``Settings.extra`` so that one ``Settings.from_env()`` call stays the single place
+that reads the environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trendbot.config import Settings
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
+
+
+class ConfigError(ValueError):
+    """A setting has a value the bot cannot use; the message says which and how to fix it."""
+
+
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in TRUE:
+        return True
+    if raw in FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}.")
+
+
+def _rate(env: dict[str, str], name: str, default: tuple[int, float]) -> tuple[int, float]:
+    """'5/10' → 5 uses per 10 seconds; '0' or 'off' → no cooldown (0, 0)."""
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"0", "off", "none"}:
+        return (0, 0.0)
+    try:
+        uses, _, per = raw.partition("/")
+        rate = (int(uses), float(per or 1))
+    except ValueError:
+        raise ConfigError(f"{name} must look like 5/10 (5 uses per 10 s) or off.") from None
+    if rate[0] < 0 or rate[1] <= 0:
+        raise ConfigError(f"{name} must look like 5/10 (5 uses per 10 s) or off.")
+    return rate
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}.")
+    return value
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """How the bot behaves in Discord; the defaults suit a public bot in a few hundred servers."""
+
+    message_content: bool = True  # prefix commands need it; slash and mentions work without
+    cooldown: tuple[int, float] = (5, 10.0)  # per user: 5 commands per 10 s
+    chart_cooldown: tuple[int, float] = (2, 20.0)  # per user: 2 charts per 20 s
+    chart_concurrency: int = 2  # charts rendering at once per server
+    chart_workers: int = 2  # render processes; 0 draws in a thread of the bot process
+    sync_mode: str = "auto"  # auto: sync the tree when its hash changed; never: only on request
+    shutdown_grace: float = 10.0  # seconds to let in-flight replies finish on SIGTERM
+    guild_ready_timeout: float = 2.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BotConfig:
+        env = settings.extra
+        sync_mode = (env.get("COMMAND_SYNC") or "auto").strip().lower()
+        if sync_mode not in {"auto", "never"}:
+            raise ConfigError("COMMAND_SYNC must be auto or never.")
+        return cls(
+            message_content=_flag(env, "MESSAGE_CONTENT_INTENT", True),
+            cooldown=_rate(env, "COMMAND_COOLDOWN", cls.cooldown),
+            chart_cooldown=_rate(env, "CHART_COOLDOWN", cls.chart_cooldown),
+            chart_concurrency=_int(env, "CHART_CONCURRENCY", cls.chart_concurrency, minimum=1),
+            chart_workers=_int(env, "CHART_WORKERS", cls.chart_workers),
+            sync_mode=sync_mode,
+        )
