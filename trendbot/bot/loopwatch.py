@@ -20,6 +20,7 @@ class LoopWatch:
         self.warn_after = warn_after
         self.max_stall = 0.0
         self.samples = 0
+        self.stalls: list[float] = []  # the ones over 2 ms, for a distribution (bounded)
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -34,6 +35,7 @@ class LoopWatch:
     def reset(self) -> None:
         self.max_stall = 0.0
         self.samples = 0
+        self.stalls = []
 
     async def _run(self) -> None:
         while True:
@@ -43,5 +45,7 @@ class LoopWatch:
             self.samples += 1
             if stall > self.max_stall:
                 self.max_stall = stall
+            if stall > 0.002 and len(self.stalls) < 100_000:
+                self.stalls.append(stall)
             if stall > self.warn_after:
                 log.warning("event loop stalled for %.0f ms", stall * 1000)
