@@ -244,3 +244,18 @@ def test_year_labels_follow_the_chosen_venue_and_method(store):
     assert [y for _, y in article] == sorted(store.years("he2019-article", "iclr"), reverse=True)
     every = year_labels(store, None, None, "201")
     assert every and all(str(y).startswith("201") for _, y in every)
+
+
+def test_env_example_documents_every_bot_variable():
+    """Operators configure from .env.example; a variable the bot reads must be listed there."""
+    import re
+    from pathlib import Path
+
+    import trendbot.bot.settings as bot_settings
+
+    root = Path(__file__).resolve().parents[1]
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))
+    read = set(re.findall(r'"([A-Z][A-Z0-9_]{3,})"', Path(bot_settings.__file__).read_text()))
+    read |= {"DISCORD_TOKEN", "OWNER_IDS", "SHARD_COUNT", "SHARD_IDS"}
+    read |= {"DISCORD_API_BASE", "DISCORD_GATEWAY_URL", "LOG_LEVEL", "COMMAND_PREFIX"}
+    assert read - listed == set()
