@@ -259,3 +259,14 @@ def test_env_example_documents_every_bot_variable():
     read |= {"DISCORD_TOKEN", "OWNER_IDS", "SHARD_COUNT", "SHARD_IDS"}
     read |= {"DISCORD_API_BASE", "DISCORD_GATEWAY_URL", "LOG_LEVEL", "COMMAND_PREFIX"}
     assert read - listed == set()
+
+
+def test_invite_link_asks_for_both_scopes_and_only_the_needed_permissions():
+    from trendbot.bot.app import invite_url
+
+    url = invite_url(1234)
+    assert "client_id=1234" in url and "scope=bot+applications.commands" in url
+    perms = discord.Permissions(int(url.rsplit("permissions=", 1)[1]))
+    assert perms.send_messages and perms.embed_links and perms.attach_files
+    assert perms.read_message_history and perms.use_application_commands
+    assert not perms.administrator and not perms.mention_everyone and not perms.manage_messages

@@ -35,6 +35,21 @@ from trendbot.config import Settings
 
 log = logging.getLogger("trendbot.bot")
 
+# What the bot needs in a channel; the invite link asks for exactly these.
+INVITE_PERMISSIONS = discord.Permissions(
+    send_messages=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+    use_application_commands=True,
+)
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(
+        application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
 
 class TrendBotMixin:
     """What trendbot adds to ``commands.Bot`` / ``commands.AutoShardedBot``."""
@@ -129,6 +144,8 @@ class TrendBotMixin:
         user = self.user  # type: ignore[attr-defined]
         guilds = len(self.guilds)  # type: ignore[attr-defined]
         log.info("logged in as %s (id %s) in %d servers", user, user.id if user else "?", guilds)
+        if self.application_id:  # type: ignore[attr-defined]
+            log.info("invite link: %s", invite_url(self.application_id))  # type: ignore[attr-defined]
 
     async def on_resumed(self) -> None:
         log.info("gateway session resumed")
