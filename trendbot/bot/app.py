@@ -79,7 +79,6 @@ class TrendBotMixin:
         self.command_budget = UserBudget(config.cooldown)
         self.chart_budget = UserBudget(config.chart_cooldown)
         self.add_check(self._within_budget)  # type: ignore[attr-defined]
-        self._closing: asyncio.Task | None = None
         self._resources_closed = False
 
     # -- startup ------------------------------------------------------------------------------
@@ -90,7 +89,8 @@ class TrendBotMixin:
         # Reference tables are cached on first read; read them now, so autocomplete and the
         # first command never wait on the database.
         store = self.core.store
-        store.venues(), store.aliases(), store.methods(), store.sources()
+        for warm in (store.venues, store.aliases, store.methods, store.sources):
+            warm()
         await self._start_chart_service()
         self.loopwatch.start()
         if self.force_sync or self.config.sync_mode == "auto":
@@ -265,19 +265,19 @@ class TrendBotMixin:
         prefix = self._taught_prefix()
         mapped = map_question(self.core.store, self.question_text(message), commands=REGISTRY)
         spec = lookup(mapped.command) if mapped else None
-        note = None
         if mapped is None or spec is None:
             reply = Reply(help_line(prefix), command="help")
+            await send_to_channel(message.channel, reply, reference=message)
+            return
+        retry = self.chart_budget.spend(message) if spec.slow else None
+        if retry:
+            reply = Reply(cooldown_text(retry), is_error=True)
         else:
-            note = mapped.preamble(prefix)
-            retry = self.chart_budget.spend(message) if spec.slow else None
-            if retry:
-                reply = Reply(cooldown_text(retry), is_error=True)
             try:
-                if not retry:
-                    reply = await self.answer(spec, mapped.args, guild_id=guild_id)
+                reply = await self.answer(spec, mapped.args, guild_id=guild_id)
             except ServerBusy as exc:
                 reply = Reply(f"{exc} Try again in a few seconds.", is_error=True)
+        note = mapped.preamble(prefix)
         await send_to_channel(message.channel, reply, reference=message, note=note)
 
     async def _maybe_unknown_command(self, ctx: commands.Context) -> None:
