@@ -1,0 +1,79 @@
+"""Chart specs for industry time series (the store's ``metrics`` table), ready for a later
+``!chart <metric> [frameworks…]``.
+
+Rows look like the table: (framework, ISO date, value). Daily series are long, so each line is
+averaged into at most ``max_points`` equal time buckets before it becomes a spec: the renderer
+then never sees more than a few hundred points however much history a collector stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from trendbot.charts.spec import MAX_SERIES, ChartSpec, Series, YUnit, clip_label, line_chart
+from trendbot.charts.style import FRAMEWORK_COLOURS, framework_key, framework_name
+
+EPOCH = dt.date(1970, 1, 1)
+DEFAULT_MAX_POINTS = 240  # 20 years of monthly values
+
+
+def to_days(iso: str) -> float:
+    """'2024-05-01' (or a longer ISO timestamp) → days since 1970-01-01, matplotlib's date unit."""
+    return float((dt.date.fromisoformat(iso[:10]) - EPOCH).days)
+
+
+def downsample(points: list[tuple[float, float]], max_points: int) -> list[tuple[float, float]]:
+    """Average sorted ``(x, y)`` points into at most ``max_points`` equal-width x buckets."""
+    if len(points) <= max_points:
+        return points
+    lo, hi = points[0][0], points[-1][0]
+    width = (hi - lo) / max_points or 1.0
+    sums: dict[int, list[float]] = {}
+    for x, y in points:
+        b = min(int((x - lo) / width), max_points - 1)
+        acc = sums.setdefault(b, [0.0, 0.0, 0.0])
+        acc[0] += x
+        acc[1] += y
+        acc[2] += 1
+    return [(sx / n, sy / n) for _, (sx, sy, n) in sorted(sums.items())]
+
+
+def metric_spec(
+    title: str,
+    rows: Iterable[tuple[str, str, float]],
+    *,
+    unit: YUnit = "number",
+    frameworks: Sequence[str] = (),
+    subtitle: str = "",
+    footer: str = "",
+    theme: str = "dark",
+    max_points: int = DEFAULT_MAX_POINTS,
+) -> ChartSpec:
+    """One line per framework over dates; largest latest value first (so labels read in order)."""
+    wanted = {framework_key(f) for f in frameworks}
+    by_fw: dict[str, list[tuple[float, float]]] = {}
+    for fw, date, value in rows:
+        key = framework_key(fw)
+        if wanted and key not in wanted:
+            continue
+        by_fw.setdefault(key, []).append((to_days(date), float(value)))
+    lines = {fw: downsample(sorted(pts), max_points) for fw, pts in by_fw.items() if pts}
+    order = sorted(lines, key=lambda fw: -lines[fw][-1][1])[:MAX_SERIES]
+    series = [
+        Series(
+            clip_label(framework_name(fw), 16),
+            fw if fw in FRAMEWORK_COLOURS else f"palette:{i}",
+            tuple(lines[fw]),
+        )
+        for i, fw in enumerate(order)
+    ]
+    return line_chart(
+        clip_label(title, 90),
+        series,
+        x_kind="date",
+        y_unit=unit,
+        subtitle=clip_label(subtitle, 120),
+        footnote=footer,
+        theme=theme,
+    )

@@ -1,0 +1,226 @@
+"""Chart specs from paper counts: a venue's shares, several venues, one year, raw counts, a field.
+
+Pure functions of ``VenueYear`` rows (no store, no matplotlib), so the chart command can build a
+spec, show the same numbers as text, and hand the spec to a worker process. "Share" is always a
+framework's papers over the papers that name exactly one counted framework, the 2019 study's
+headline figure; with only PyTorch and TensorFlow counted it equals ``VenueYear.pytorch_share``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from trendbot.charts.spec import ChartSpec, Series, clip_label, line_chart
+from trendbot.charts.style import framework_name
+from trendbot.storage import VenueYear
+
+FRAMEWORK_ORDER = ("pytorch", "tensorflow", "jax", "keras", "mxnet", "paddlepaddle")
+SHARE_SUBTITLE = "Share of papers that name one framework and not the other, by year"
+CAVEAT_NOTE = "Open circles: counts over all submissions or a partial list, not accepted papers."
+BAR_CAVEAT_NOTE = "* counts over all submissions or a partial list, not accepted papers."
+
+
+def frameworks_in(rows: Iterable[VenueYear]) -> list[str]:
+    """Frameworks counted in any row, PyTorch and TensorFlow first."""
+    seen = {fw for r in rows for fw in r.counts}
+    return [fw for fw in FRAMEWORK_ORDER if fw in seen] + sorted(seen - set(FRAMEWORK_ORDER))
+
+
+def share(counts: dict[str, int], framework: str, frameworks: Sequence[str]) -> float | None:
+    total = sum(counts.get(fw, 0) for fw in frameworks)
+    return counts.get(framework, 0) / total if total else None
+
+
+@dataclass(frozen=True)
+class YearTotal:
+    """One year of a field: counts summed over the venues that have that year."""
+
+    year: int
+    counts: dict[str, int]
+    venues: tuple[str, ...]  # venue ids included
+    caveat: bool  # some included venue counted submissions or a partial list
+
+
+def aggregate(rows: Iterable[VenueYear]) -> list[YearTotal]:
+    by_year: dict[int, list[VenueYear]] = {}
+    for r in rows:
+        by_year.setdefault(r.year, []).append(r)
+    out = []
+    for year in sorted(by_year):
+        group = by_year[year]
+        counts: dict[str, int] = {}
+        for r in group:
+            for fw, n in r.counts.items():
+                counts[fw] = counts.get(fw, 0) + n
+        out.append(
+            YearTotal(
+                year,
+                counts,
+                tuple(r.venue_id for r in group),
+                any(r.population != "accepted" for r in group),
+            )
+        )
+    return out
+
+
+def _footnote(footer: str, caveat: bool, note: str = CAVEAT_NOTE) -> str:
+    return f"{footer}. {note}" if caveat else footer
+
+
+def venue_share_spec(name: str, rows: Sequence[VenueYear], *, footer: str, theme: str) -> ChartSpec:
+    """Each framework's share at one venue per year (bars when the venue has one year)."""
+    fws = frameworks_in(rows)
+    hollow = tuple(float(r.year) for r in rows if r.population != "accepted")
+    series = [
+        Series(
+            framework_name(fw),
+            fw,
+            tuple((float(r.year), _pct(share(r.counts, fw, fws))) for r in rows),
+            dashed=fw == "tensorflow",
+            hollow=hollow,
+        )
+        for fw in fws
+    ]
+    return line_chart(
+        clip_label(f"{name}: PyTorch vs TensorFlow", 90),
+        series,
+        subtitle=SHARE_SUBTITLE,
+        footnote=_footnote(footer, bool(hollow)),
+        y_unit="percent",
+        reference_y=50.0,
+        theme=theme,
+    )
+
+
+def venues_share_spec(
+    named: Sequence[tuple[str, Sequence[VenueYear]]], *, footer: str, theme: str
+) -> ChartSpec:
+    """PyTorch's share at several venues, one line per venue (venue colours, not frameworks)."""
+    series = []
+    caveat = False
+    for slot, (name, rows) in enumerate(named):
+        fws = frameworks_in(rows) or ["pytorch", "tensorflow"]
+        hollow = tuple(float(r.year) for r in rows if r.population != "accepted")
+        caveat = caveat or bool(hollow)
+        series.append(
+            Series(
+                clip_label(name, 16),
+                f"palette:{slot}",
+                tuple((float(r.year), _pct(share(r.counts, "pytorch", fws))) for r in rows),
+                hollow=hollow,
+            )
+        )
+    names = ", ".join(n for n, _ in named)
+    return line_chart(
+        clip_label(f"PyTorch's share: {names}", 90),
+        series,
+        subtitle="PyTorch papers / papers naming one framework, by year; 50% = parity",
+        footnote=_footnote(footer, caveat),
+        y_unit="percent",
+        reference_y=50.0,
+        theme=theme,
+    )
+
+
+def counts_spec(
+    title: str, totals: Sequence[tuple[int, dict[str, int], bool]], *, footer: str, theme: str
+) -> ChartSpec:
+    """Raw paper counts per framework per year; ``totals`` is (year, counts, caveat)."""
+    fws = [fw for fw in FRAMEWORK_ORDER if any(fw in c for _, c, _ in totals)]
+    hollow = tuple(float(y) for y, _, caveat in totals if caveat)
+    series = [
+        Series(
+            framework_name(fw),
+            fw,
+            tuple((float(y), float(c.get(fw, 0))) for y, c, _ in totals),
+            dashed=fw == "tensorflow",
+            hollow=hollow,
+        )
+        for fw in fws
+    ]
+    return line_chart(
+        clip_label(title, 90),
+        series,
+        subtitle="Papers that name one framework and not the other, by year",
+        footnote=_footnote(footer, bool(hollow)),
+        y_unit="count",
+        theme=theme,
+    )
+
+
+def field_share_spec(
+    title: str, totals: Sequence[YearTotal], *, subtitle: str, footer: str, theme: str
+) -> ChartSpec:
+    fws = [fw for fw in FRAMEWORK_ORDER if any(fw in t.counts for t in totals)]
+    hollow = tuple(float(t.year) for t in totals if t.caveat)
+    series = [
+        Series(
+            framework_name(fw),
+            fw,
+            tuple((float(t.year), _pct(share(t.counts, fw, fws))) for t in totals),
+            dashed=fw == "tensorflow",
+            hollow=hollow,
+        )
+        for fw in fws
+    ]
+    return line_chart(
+        clip_label(title, 90),
+        series,
+        subtitle=clip_label(subtitle, 120),
+        footnote=_footnote(footer, bool(hollow)),
+        y_unit="percent",
+        reference_y=50.0,
+        theme=theme,
+    )
+
+
+def year_spec(
+    year: int, named: Sequence[tuple[str, VenueYear]], *, footer: str, theme: str
+) -> ChartSpec:
+    """Grouped bars of counts per venue in one year, sorted by PyTorch's share (highest first).
+
+    Horizontal when there are more than four venues: names stay on one line at 16 pt instead
+    of colliding under narrow groups.
+    """
+    ordered = sorted(
+        named,
+        key=lambda nr: (-(_pct(nr[1].pytorch_share) or -1.0), nr[0]),
+    )
+    fws = frameworks_in(r for _, r in ordered)
+    series = [
+        Series(
+            framework_name(fw),
+            fw,
+            tuple((float(i), float(r.counts.get(fw, 0))) for i, (_, r) in enumerate(ordered)),
+            hollow=tuple(
+                float(i) for i, (_, r) in enumerate(ordered) if r.population != "accepted"
+            ),
+        )
+        for fw in fws
+    ]
+    horizontal = len(ordered) > 4
+    notes = tuple(
+        "—" if r.pytorch_share is None else f"{r.pytorch_share * 100:.0f}%" for _, r in ordered
+    )
+    if not horizontal:  # no column heading under vertical bars: say what the note is
+        notes = tuple(f"PyTorch {n}" for n in notes)
+    caveat = any(r.population != "accepted" for _, r in ordered)
+    return ChartSpec(
+        kind="bars",
+        title=f"{year}: papers naming PyTorch or TensorFlow",
+        subtitle="Papers that name one framework and not the other",
+        series=tuple(series),
+        categories=tuple(clip_label(n, 16) for n, _ in ordered),
+        category_notes=notes,
+        notes_title="PyTorch share",
+        horizontal=horizontal,
+        x_kind="category",
+        y_unit="count",
+        footnote=_footnote(footer, caveat, BAR_CAVEAT_NOTE),
+        theme=theme,
+    )
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 2)
