@@ -214,3 +214,12 @@ def test_seed_matches_the_published_study_files(store):
             "SELECT count(*) FROM paper_counts WHERE method_id = ?", (method,)
         ).fetchone()[0]
         assert n == 2 * len(rows)
+
+
+def test_meta_settings_round_trip_without_touching_data_version(store):
+    v = store.data_version()
+    assert store.get_meta("discord_tree_hash:1:global") is None
+    store.set_meta("discord_tree_hash:1:global", "abc")
+    store.set_meta("discord_tree_hash:1:global", "def")
+    assert store.get_meta("discord_tree_hash:1:global") == "def"
+    assert store.data_version() == v

@@ -39,13 +39,9 @@ def _key(application_id: int | None, guild_id: int | None) -> str:
 
 def stored_hash(store: Store, application_id: int | None, guild_id: int | None = None) -> str:
     try:
-        with store._lock:  # the store's own lock: other threads may be reading
-            row = store.conn.execute(
-                "SELECT value FROM meta WHERE key = ?", (_key(application_id, guild_id),)
-            ).fetchone()
+        return store.get_meta(_key(application_id, guild_id)) or ""
     except sqlite3.Error:
         return ""
-    return row[0] if row else ""
 
 
 def remember_hash(
@@ -53,12 +49,7 @@ def remember_hash(
 ) -> None:
     """Record what was synced; a read-only database only costs a resync at the next start."""
     try:
-        with store._lock, store.conn:
-            store.conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (_key(application_id, guild_id), value),
-            )
+        store.set_meta(_key(application_id, guild_id), value)
     except sqlite3.Error as exc:
         log.warning("could not record the command tree hash (%s); will sync again next start", exc)
 

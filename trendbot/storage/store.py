@@ -279,6 +279,19 @@ class Store:
         row = self._rows("SELECT value FROM meta WHERE key = 'data_version'")
         return int(row[0][0]) if row else 0
 
+    def get_meta(self, key: str) -> str | None:
+        """A small app setting kept with the data (e.g. the synced slash-command tree hash)."""
+        row = self._rows("SELECT value FROM meta WHERE key = ?", (key,))
+        return row[0][0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock, self.conn:
+            self.conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
     def schema_version(self) -> int:
         return self._rows("PRAGMA user_version")[0][0]
 
