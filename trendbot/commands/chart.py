@@ -163,8 +163,10 @@ def _no_mentions(rows: list[VenueYear]) -> list[str]:
     return [str(r.year) for r in rows if not r.classified]
 
 
-def _filename(*parts: str) -> str:
-    slug = "-".join(_FILE_SAFE.sub("-", p.lower()).strip("-") for p in parts if p)
+def _filename(*parts: str, method: Method, theme: str) -> str:
+    """E.g. 'trendbot-chart-neurips-cvpr.png'; the method and theme only when not the default."""
+    extra = ("" if method.is_default else method.name, "light" if theme == "light" else "")
+    slug = "-".join(_FILE_SAFE.sub("-", p.lower()).strip("-") for p in (*parts, *extra) if p)
     return f"trendbot-chart-{slug[:60]}.png"
 
 
@@ -223,7 +225,7 @@ def _venue_plan(store: Store, venue_id: str, method: Method, theme: str, suffix:
         ],
         footer=foot,
         notes=notes,
-        filename=_filename(name, method.name if not method.is_default else "", theme),
+        filename=_filename(name, method=method, theme=theme),
         data_version=store.data_version(),
     )
 
@@ -276,7 +278,7 @@ def _venues_plan(
         fields=fields,
         footer=foot,
         notes=notes,
-        filename=_filename(*names, method.name if not method.is_default else "", theme),
+        filename=_filename(*names, method=method, theme=theme),
         data_version=store.data_version(),
     )
 
@@ -315,7 +317,7 @@ def _counts_plan(store: Store, venue_id: str, method: Method, theme: str, suffix
         ],
         footer=foot,
         notes=_caveats(rows),
-        filename=_filename("counts", name, method.name if not method.is_default else "", theme),
+        filename=_filename("counts", name, method=method, theme=theme),
         data_version=store.data_version(),
     )
 
@@ -383,7 +385,9 @@ def _field_plan(
         fields=fields,
         footer=foot,
         notes=notes,
-        filename=_filename("field", field_id, "counts" if counts else "", theme),
+        filename=_filename(
+            "field", field_id, "counts" if counts else "", method=method, theme=theme
+        ),
         data_version=store.data_version(),
     )
 
@@ -448,7 +452,7 @@ def _year_plan(
         ],
         footer=foot,
         notes=_caveats(rows, lambda r: venues[r.venue_id].name),
-        filename=_filename(str(year), names, method.name if not method.is_default else "", theme),
+        filename=_filename(str(year), names, method=method, theme=theme),
         data_version=store.data_version(),
     )
 
