@@ -262,7 +262,9 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--rate", type=float, default=100.0, help="paced run, messages/s")
-    parser.add_argument("--chart-workers", type=int, default=2)
+    parser.add_argument(
+        "--chart-workers", default="auto", help="a number, or auto (the bot's default)"
+    )
     parser.add_argument("--seed", type=int, default=2019)
     parser.add_argument("--json", action="store_true", help="also print the raw figures")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)

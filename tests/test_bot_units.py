@@ -111,6 +111,9 @@ def test_bot_config_defaults_and_overrides():
     )
     assert (c.message_content, c.cooldown, c.chart_cooldown) == (False, (0, 0.0), (1, 30.0))
     assert (c.chart_concurrency, c.chart_workers, c.sync_mode) == (3, 0, "never")
+    assert config().chart_workers is None  # auto: the chart service picks per core
+    assert config(CHART_WORKERS="auto").chart_workers is None
+    assert config(CHART_WORKERS="3").chart_workers == 3
 
 
 @pytest.mark.parametrize(

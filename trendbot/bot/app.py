@@ -122,7 +122,12 @@ class TrendBotMixin:
             )
 
     async def _start_chart_service(self) -> None:
-        if not self.start_charts or self.config.chart_workers <= 0 or "chart" not in REGISTRY:
+        workers = self.config.chart_workers
+        if (
+            not self.start_charts
+            or (workers is not None and workers <= 0)
+            or "chart" not in REGISTRY
+        ):
             return
         try:
             from trendbot.charts import ChartService

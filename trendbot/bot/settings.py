@@ -68,7 +68,10 @@ class BotConfig:
     cooldown: tuple[int, float] = (5, 10.0)  # per user: 5 commands per 10 s
     chart_cooldown: tuple[int, float] = (2, 20.0)  # per user: 2 charts per 20 s
     chart_concurrency: int = 2  # charts rendering at once per server
-    chart_workers: int = 2  # render processes; 0 draws in a thread of the bot process
+    # Render processes; None = the chart service's default (one per core but one, at least one:
+    # bench/bench_charts.py measured loop stalls over 10 ms with 2 workers on 2 cores); 0 draws
+    # in a thread of the bot process.
+    chart_workers: int | None = None
     sync_mode: str = "auto"  # auto: sync the tree when its hash changed; never: only on request
     shutdown_grace: float = 10.0  # seconds to let in-flight replies finish on SIGTERM
     guild_ready_timeout: float = 2.0
@@ -84,6 +87,10 @@ class BotConfig:
             cooldown=_rate(env, "COMMAND_COOLDOWN", cls.cooldown),
             chart_cooldown=_rate(env, "CHART_COOLDOWN", cls.chart_cooldown),
             chart_concurrency=_int(env, "CHART_CONCURRENCY", cls.chart_concurrency, minimum=1),
-            chart_workers=_int(env, "CHART_WORKERS", cls.chart_workers),
+            chart_workers=(
+                None
+                if (env.get("CHART_WORKERS") or "auto").strip().lower() == "auto"
+                else _int(env, "CHART_WORKERS", 0)
+            ),
             sync_mode=sync_mode,
         )
