@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import multiprocessing
 import sqlite3
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -180,18 +181,25 @@ def test_non_sqlite_file_is_refused_and_left_alone(tmp_path: Path):
     assert path.read_bytes() == payload
 
 
-def _open_in_child(path: str) -> int:
+def _open_in_child(args: tuple[str, float]) -> int:
+    path, start_at = args
+    while time.time() < start_at:  # line the processes up so their opens really collide
+        pass
     with open_store(path) as s:
         return s.seed_runs()
 
 
-def test_concurrent_first_opens_seed_once(tmp_path: Path):
-    path = str(tmp_path / "race.db")
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        pool.map(_open_in_child, [path] * 4)
-    with open_store(path) as s:
-        assert s.seed_runs() == 1
-        assert s.db.conn.execute("SELECT count(*) FROM paper_counts").fetchone()[0] == 120
+def test_concurrent_first_opens_migrate_and_seed_once(tmp_path: Path):
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        pool.map(_open_in_child, [(str(tmp_path / "warm.db"), 0.0)] * 4)  # workers up
+        for round_ in range(5):
+            path = str(tmp_path / f"race{round_}.db")
+            start_at = time.time() + 0.2
+            pool.map(_open_in_child, [(path, start_at)] * 4, chunksize=1)
+            with open_store(path) as s:
+                assert s.seed_runs() == 1
+                assert s.conn.execute("SELECT count(*) FROM paper_counts").fetchone()[0] == 120
+                assert s.schema_version() == SCHEMA_VERSION
 
 
 @pytest.mark.skipif(not (SHARED / "data" / "horace_he").is_dir(), reason="../shared not present")

@@ -92,13 +92,27 @@ def open_store(path: Path | str | None = None, *, seed: bool = True) -> Store:
 
 
 def migrate(db: Database, *, stop_before: str | None = None) -> None:
-    """Apply pending migrations and record the schema version in ``PRAGMA user_version``."""
+    """Apply pending migrations and record the schema version in ``PRAGMA user_version``.
+
+    Everything runs in one ``BEGIN IMMEDIATE`` transaction (each migration in a savepoint):
+    two processes opening a new file at once would otherwise both see the same migrations as
+    pending and the second would fail half-way. The write lock makes the second wait, then find
+    nothing to do; a failing migration leaves the file exactly as it was.
+    """
     from trendbot.storage.schema import MIGRATION_NAMES, migrations
 
-    migrations.apply(db, stop_before=stop_before)
-    applied = {m.name for m in migrations.applied(db)}
-    version = sum(1 for name in MIGRATION_NAMES if name in applied)
-    db.execute(f"PRAGMA user_version = {version}")
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db, stop_before=stop_before)
+        applied = {m.name for m in migrations.applied(db)}
+        version = sum(1 for name in MIGRATION_NAMES if name in applied)
+        conn.execute(f"PRAGMA user_version = {version}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 class Store:
