@@ -7,6 +7,7 @@ a fraction of a second and needs neither a token nor a network.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -130,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `trendbot ask … | head`: the reader left; not an error worth a trace
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:  # the last guard: one sentence, no traceback
         from trendbot.storage import StoreError
 

@@ -28,6 +28,7 @@ from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import footer, population_warning
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import Attachment, EmbedField, Reply
+from trendbot.commands.tables import count_table
 from trendbot.commands.text import fmt_int, fmt_pct, year_ranges
 from trendbot.storage import Method, Store, VenueYear
 
@@ -170,14 +171,6 @@ def _filename(*parts: str, method: Method, theme: str) -> str:
     return f"trendbot-chart-{slug[:60]}.png"
 
 
-def _share_row(r: VenueYear) -> str:
-    star = "*" if r.population != "accepted" else " "
-    return (
-        f"{r.year}  {r.pytorch:>7,}  {r.tensorflow:>10,}  {fmt_pct(r.pytorch_share):>7}"
-        f"  {r.total_papers:>6,}{star}"
-    )
-
-
 def _caveats(
     rows: list[VenueYear], label: Callable[[VenueYear], str] = lambda r: str(r.year)
 ) -> list[str]:
@@ -215,7 +208,7 @@ def _venue_plan(store: Store, venue_id: str, method: Method, theme: str, suffix:
         spec,
         command=f"chart {name}{suffix}",
         headline=headline,
-        table=["year  PyTorch  TensorFlow   share   papers", *(_share_row(r) for r in rows)],
+        table=count_table("year", [(str(r.year), r) for r in rows]),
         fields=[
             EmbedField(
                 str(r.year),
@@ -306,7 +299,7 @@ def _counts_plan(store: Store, venue_id: str, method: Method, theme: str, suffix
         spec,
         command=f"chart counts {name}{suffix}",
         headline=headline,
-        table=["year  PyTorch  TensorFlow   share   papers", *(_share_row(r) for r in rows)],
+        table=count_table("year", [(str(r.year), r) for r in rows]),
         fields=[
             EmbedField(
                 str(r.year),
@@ -425,13 +418,7 @@ def _year_plan(
     named.sort(key=lambda nr: order.get(nr[0], 99))
     pt = sum(r.pytorch for r in rows)
     tf = sum(r.tensorflow for r in rows)
-    table = ["venue    PyTorch  TensorFlow   share   papers"]
-    for n, r in named:
-        star = "*" if r.population != "accepted" else " "
-        table.append(
-            f"{n:<7}  {r.pytorch:>7,}  {r.tensorflow:>10,}  {fmt_pct(r.pytorch_share):>7}"
-            f"  {r.total_papers:>6,}{star}"
-        )
+    table = count_table("venue", named)
     lead = named[0]
     headline = (
         f"**{year}**, {len(rows)} venue{'s' if len(rows) > 1 else ''}: PyTorch {fmt_int(pt)} vs "

@@ -6,6 +6,7 @@ from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import footer, method_label, population_warning
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
+from trendbot.commands.tables import caveats, count_table
 from trendbot.commands.text import fmt_int, fmt_pct, fmt_ratio, year_ranges
 from trendbot.storage import Method, Store, VenueYear
 
@@ -159,14 +160,8 @@ def venue_trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
     venue = store.venues()[venue_id]
     if not rows:
         raise UsageError(f"I have no counts for {venue.name} under the {method.name} method.")
-    table = ["year  PyTorch  TensorFlow   share   papers"]
-    for r in rows:
-        star = "*" if r.population != "accepted" else " "
-        table.append(
-            f"{r.year}  {r.pytorch:>7,}  {r.tensorflow:>10,}  {fmt_pct(r.pytorch_share):>7}"
-            f"  {r.total_papers:>6,}{star}"
-        )
-    notes = [f"{r.year}: {w}" for r in rows if (w := population_warning(r))]
+    labelled = [(str(r.year), r) for r in rows]
+    table, notes = count_table("year", labelled), caveats(labelled)
     trend = _trend_sentence(venue.name, rows)
     foot = footer(store, method, rows)
     text = [
@@ -207,14 +202,8 @@ def year_reply(store: Store, year: int, method: Method) -> Reply:
     pt = sum(r.pytorch for r in rows)
     tf = sum(r.tensorflow for r in rows)
     overall = pt / (pt + tf) if pt + tf else None
-    table = ["venue    PyTorch  TensorFlow   share   papers"]
-    for r in rows:
-        star = "*" if r.population != "accepted" else " "
-        table.append(
-            f"{venues[r.venue_id].name:<7}  {r.pytorch:>7,}  {r.tensorflow:>10,}"
-            f"  {fmt_pct(r.pytorch_share):>7}  {r.total_papers:>6,}{star}"
-        )
-    notes = [f"{venues[r.venue_id].name}: {w}" for r in rows if (w := population_warning(r))]
+    labelled = [(venues[r.venue_id].name, r) for r in rows]
+    table, notes = count_table("venue", labelled), caveats(labelled)
     head = (
         f"**{year}**, {len(rows)} venues: PyTorch {fmt_int(pt)} vs TensorFlow {fmt_int(tf)}, "
         f"**{fmt_pct(overall)}** PyTorch overall ({fmt_ratio(pt, tf)})."
