@@ -146,6 +146,12 @@ def _check(reply) -> None:
 
 _words = st.sampled_from(
     [
+        "!chart",
+        "counts",
+        "field",
+        "vision",
+        "ECCV",
+        "ICLR",
         "!ratio",
         "ratio",
         "!venues",
@@ -192,3 +198,38 @@ def test_any_string_gets_a_safe_reply(line):
 @given(st.lists(_words, max_size=12).map(" ".join))
 def test_command_shaped_strings_get_a_safe_reply(line):
     _check(run(_ctx(), line))
+
+
+_chart_words = st.sampled_from(
+    [
+        "NeurIPS",
+        "CVPR",
+        "ACL",
+        "ECCV",
+        "ICLR",
+        "ICCV",
+        "2019",
+        "2018",
+        "15",
+        "counts",
+        "field",
+        "vision",
+        "language",
+        "ml",
+        "--light",
+        "--method",
+        "article",
+        "final",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_chart_words, min_size=1, max_size=6).map(" ".join))
+def test_chart_requests_get_a_safe_reply_and_a_real_png_when_drawn(args):
+    reply = run(_ctx(), "!chart " + args)
+    _check(reply)
+    if reply.image is not None:
+        assert reply.image.data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert reply.image.description  # alt text
+        assert not reply.is_error
