@@ -73,6 +73,21 @@ async def test_sharded_bot_identifies_each_shard_and_answers(tmp_path):
     assert "182" in msg.text()
 
 
+async def test_auto_sharding_takes_discords_recommendation(tmp_path):
+    emu = DiscordEmulator(shards=2)
+    await emu.start()
+    async with running_bot(tmp_path, emulator=emu, env={"SHARD_COUNT": "auto"}, wait=False) as r:
+
+        async def no_wait(shard_id, *, initial=False):  # Discord's 5 s identify spacing
+            return None
+
+        r.bot.before_identify_hook = no_wait
+        await emu.wait_ready(shards=2)
+        assert r.bot.shard_count == 2  # asked GET /gateway/bot, which recommended 2
+        msg = await emu.wait_reply(await emu.user_says("!ratio NeurIPS 2019"))
+    assert "182" in msg.text()
+
+
 async def test_chart_request_gets_a_png_shown_in_the_embed(tmp_path):
     """Last on purpose: it needs the chart command, built beside the bot, and its workers."""
     if "chart" not in REGISTRY:

@@ -135,9 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except Exception as exc:  # the last guard: one sentence, no traceback
+        from trendbot.config import ConfigError
         from trendbot.storage import StoreError
 
-        if isinstance(exc, StoreError):
+        if isinstance(exc, ConfigError | StoreError):
             print(f"trendbot: {exc}", file=sys.stderr)
             return 2
         raise

@@ -23,10 +23,31 @@ def load_env(path: str | Path | None = None) -> dict[str, str]:
     return values
 
 
-def _int_list(raw: str | None) -> tuple[int, ...] | None:
+class ConfigError(ValueError):
+    """A setting has a value trendbot cannot use; the message says which and how to fix it."""
+
+
+def _int_list(name: str, raw: str | None) -> tuple[int, ...] | None:
     if not raw or not raw.strip():
         return None
-    return tuple(int(x) for x in raw.replace(" ", "").split(",") if x)
+    try:
+        return tuple(int(x) for x in raw.replace(" ", "").split(",") if x)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be whole numbers separated by commas (e.g. 0,1), not {raw!r}."
+        ) from None
+
+
+def _shard_count(raw: str | None) -> tuple[int | None, bool]:
+    """SHARD_COUNT: unset → no sharding; ``auto`` → Discord's recommendation; or a number."""
+    value = (raw or "").strip().lower()
+    if not value:
+        return None, False
+    if value == "auto":
+        return None, True
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"SHARD_COUNT must be a whole number of shards or auto, not {raw!r}.")
+    return int(value), False
 
 
 @dataclass(frozen=True)
@@ -37,6 +58,7 @@ class Settings:
     log_level: str = "INFO"
     output_dir: str = "trendbot-out"
     shard_count: int | None = None
+    auto_shard: bool = False  # SHARD_COUNT=auto: as many shards as Discord recommends
     shard_ids: tuple[int, ...] | None = None
     owner_ids: tuple[int, ...] = ()
     discord_api_base: str | None = None
@@ -52,17 +74,19 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Raises ``ConfigError`` (one sentence, no traceback) for a value it cannot use."""
         env = load_env() if env is None else env
-        shard_count = env.get("SHARD_COUNT", "").strip()
+        shard_count, auto_shard = _shard_count(env.get("SHARD_COUNT"))
         return cls(
             discord_token=env.get("DISCORD_TOKEN", "").strip(),
             command_prefix=env.get("COMMAND_PREFIX", "!") or "!",
             db_path=env.get("TRENDBOT_DB") or None,
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             output_dir=env.get("TRENDBOT_OUT") or "trendbot-out",
-            shard_count=int(shard_count) if shard_count else None,
-            shard_ids=_int_list(env.get("SHARD_IDS")),
-            owner_ids=_int_list(env.get("OWNER_IDS")) or (),
+            shard_count=shard_count,
+            auto_shard=auto_shard,
+            shard_ids=_int_list("SHARD_IDS", env.get("SHARD_IDS")),
+            owner_ids=_int_list("OWNER_IDS", env.get("OWNER_IDS")) or (),
             discord_api_base=env.get("DISCORD_API_BASE") or None,
             discord_gateway_url=env.get("DISCORD_GATEWAY_URL") or None,
             extra=dict(env),

@@ -31,7 +31,7 @@ from trendbot.bot.settings import BotConfig
 from trendbot.bot.treesync import sync_tree
 from trendbot.commands import REGISTRY, CommandSpec, Context, Reply, invoke, lookup
 from trendbot.commands.ask import help_line, map_question
-from trendbot.config import Settings
+from trendbot.config import ConfigError, Settings
 
 log = logging.getLogger("trendbot.bot")
 
@@ -407,10 +407,10 @@ def create_bot(
         kwargs["owner_ids"] = set(settings.owner_ids)
     kwargs.update(overrides)
     common = {"settings": settings, "config": config, "core": core, "start_charts": start_charts}
-    if settings.shard_count or settings.shard_ids:
+    if settings.shard_count or settings.shard_ids or settings.auto_shard:
         if settings.shard_ids and not settings.shard_count:
-            raise ValueError("SHARD_IDS needs SHARD_COUNT (the total number of shards) as well.")
-        kwargs["shard_count"] = settings.shard_count
+            raise ConfigError("SHARD_IDS needs SHARD_COUNT (the total number of shards) as well.")
+        kwargs["shard_count"] = settings.shard_count  # None: discord.py asks Discord how many
         if settings.shard_ids:
             kwargs["shard_ids"] = list(settings.shard_ids)
         return ShardedTrendBot(**common, **kwargs)

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trendbot.config import Settings
+from trendbot.config import ConfigError, Settings
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
-
-
-class ConfigError(ValueError):
-    """A setting has a value the bot cannot use; the message says which and how to fix it."""
 
 
 def _flag(env: dict[str, str], name: str, default: bool) -> bool:
