@@ -231,3 +231,12 @@ def test_meta_settings_round_trip_without_touching_data_version(store):
     store.set_meta("discord_tree_hash:1:global", "def")
     assert store.get_meta("discord_tree_hash:1:global") == "def"
     assert store.data_version() == v
+
+
+def test_unopenable_paths_are_one_clear_error(tmp_path: Path):
+    with pytest.raises(StoreError, match="cannot open the database"):
+        open_store(tmp_path)  # a directory, not a file
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot create the folder"):
+        open_store(blocker / "sub" / "trendbot.db")

@@ -62,10 +62,20 @@ def open_store(path: Path | str | None = None, *, seed: bool = True) -> Store:
     target = Path(path) if path is not None else default_db_path()
     memory = str(target) == ":memory:"
     if not memory and target.parent and not target.parent.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the folder for the database {target} ({exc.strerror}). "
+                "Point TRENDBOT_DB at a writable file."
+            ) from exc
     try:
         conn = _connect(target)
         version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.OperationalError as exc:
+        raise StoreError(
+            f"cannot open the database {target} ({exc}). Point TRENDBOT_DB at a writable file."
+        ) from exc
     except sqlite3.DatabaseError as exc:
         raise StoreError(
             f"{target} is not a trendbot database ({exc}). Point TRENDBOT_DB at another file."
