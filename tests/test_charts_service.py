@@ -239,3 +239,15 @@ def test_close_releases_callers_waiting_for_a_worker():
     assert time.monotonic() - started < 5  # not the 60 s deadline
     assert isinstance(outcome["busy"], ChartError)
     assert isinstance(outcome["waiting"], ChartError)
+
+
+def test_close_waits_for_abandoned_thread_renders():
+    """Regression: pytest exited with 134 ("terminate called without an active exception") when
+    the interpreter finalised while an abandoned render thread was inside matplotlib. close()
+    (and interpreter exit, via atexit) now waits, bounded, for such threads."""
+    svc = ChartService(workers=1, mode="thread", timeout=0.2, render_target=SLOW_TARGET).start()
+    with pytest.raises(ChartTimeout):
+        svc.render(make_spec("hang 0.6"))
+    assert any(t.name == "trendbot-chart-render" for t in threading.enumerate())
+    svc.close()
+    assert not any(t.name == "trendbot-chart-render" for t in threading.enumerate())

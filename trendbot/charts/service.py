@@ -21,6 +21,7 @@ one render, including requests that arrive while the first is still drawing (the
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import logging
@@ -29,6 +30,7 @@ import queue
 import signal
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -245,6 +247,7 @@ class ChartService:
         # thread mode
         self._render_fn: RenderFn | None = None
         self._slots: threading.Semaphore | None = None
+        self._renders: set[threading.Thread] = set()
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> ChartService:
@@ -290,6 +293,7 @@ class ChartService:
     def _start_threads(self) -> None:
         self._render_fn = resolve_target(self.render_target)
         self._slots = threading.Semaphore(self.workers)
+        _THREAD_SERVICES.add(self)
         if self.warm:
             warm_up(resolve_target(DEFAULT_TARGET))
 
@@ -298,9 +302,22 @@ class ChartService:
         with self._start_lock:
             self._mode = "closed"
             self._kill_all(graceful=True)
+            self._finish_renders(CLOSE_GRACE)
             with self._lock:
                 self._cache.clear()
                 self._cache_bytes = 0
+
+    def _finish_renders(self, grace: float) -> None:
+        """Wait (bounded) for abandoned render threads.
+
+        A thread cannot be killed, and the interpreter must not finalise while one is inside
+        matplotlib's C++ code: the process then aborts ("terminate called without an active
+        exception"). Renders are bounded by ChartSpec's limits, so they end soon after their
+        deadline; closing waits for them, up to ``grace`` seconds in all.
+        """
+        end = time.monotonic() + grace
+        for t in list(self._renders):
+            t.join(max(0.0, end - time.monotonic()))
 
     def _kill_all(self, graceful: bool = False) -> None:
         with self._lock:
@@ -508,6 +525,8 @@ class ChartService:
         render = self._render_fn
         slots = self._slots
 
+        renders = self._renders
+
         def run() -> None:
             started = time.perf_counter()
             try:
@@ -517,10 +536,12 @@ class ChartService:
                 box["error"] = exc
             finally:
                 slots.release()
+                renders.discard(threading.current_thread())
 
-        # A daemon thread per render: a render that never returns cannot be killed, but it is
-        # abandoned after the deadline and cannot keep the process from exiting.
+        # A daemon thread per render: one that overruns its deadline is abandoned (threads
+        # cannot be killed); close() and interpreter exit wait a bounded time for it to end.
         t = threading.Thread(target=run, name="trendbot-chart-render", daemon=True)
+        renders.add(t)
         t.start()
         t.join(max(0.0, deadline - time.monotonic()))
         if t.is_alive():
@@ -528,6 +549,18 @@ class ChartService:
         if "error" in box:
             raise ChartError(f"the renderer failed: {box['error']}") from box["error"]
         return box["png"], box["ms"]
+
+
+# Thread-mode services still drawing when the interpreter exits get a bounded wait (see
+# ``_finish_renders``); atexit runs before finalisation, while daemon threads still run.
+CLOSE_GRACE = 10.0
+_THREAD_SERVICES: weakref.WeakSet[ChartService] = weakref.WeakSet()
+
+
+@atexit.register
+def _finish_thread_renders_at_exit() -> None:
+    for service in list(_THREAD_SERVICES):
+        service._finish_renders(CLOSE_GRACE)
 
 
 # -- the process-wide fallback --------------------------------------------------------------------
@@ -546,8 +579,6 @@ def default_service() -> ChartService:
     global _default
     with _default_lock:
         if _default is None or _default.closed:
-            import atexit
-
             _default = ChartService(workers=1, mode="thread", warm=False)
             atexit.register(_default.close)
         return _default
