@@ -57,10 +57,12 @@ async def test_shutdown_finishes_replies_in_flight_then_closes_the_store(tmp_pat
         store.conn.execute("SELECT 1")  # the store was closed
 
 
-async def test_sharded_bot_identifies_each_shard_and_answers(tmp_path):
+@pytest.mark.parametrize("shard_count", ["2", "auto"])  # auto: GET /gateway/bot recommends 2
+async def test_sharded_bot_identifies_each_shard_and_answers(tmp_path, shard_count):
     emu = DiscordEmulator(shards=2)
     await emu.start()
-    async with running_bot(tmp_path, emulator=emu, env={"SHARD_COUNT": "2"}, wait=False) as r:
+    env = {"SHARD_COUNT": shard_count}
+    async with running_bot(tmp_path, emulator=emu, env=env, wait=False) as r:
 
         async def no_wait(shard_id, *, initial=False):  # Discord's 5 s identify spacing
             return None
@@ -70,21 +72,6 @@ async def test_sharded_bot_identifies_each_shard_and_answers(tmp_path):
         assert sorted(tuple(i["shard"]) for i in emu.identifies) == [(0, 2), (1, 2)]
         msg = await emu.wait_reply(await emu.user_says("!ratio NeurIPS 2019"))
         assert r.bot.shard_count == 2
-    assert "182" in msg.text()
-
-
-async def test_auto_sharding_takes_discords_recommendation(tmp_path):
-    emu = DiscordEmulator(shards=2)
-    await emu.start()
-    async with running_bot(tmp_path, emulator=emu, env={"SHARD_COUNT": "auto"}, wait=False) as r:
-
-        async def no_wait(shard_id, *, initial=False):  # Discord's 5 s identify spacing
-            return None
-
-        r.bot.before_identify_hook = no_wait
-        await emu.wait_ready(shards=2)
-        assert r.bot.shard_count == 2  # asked GET /gateway/bot, which recommended 2
-        msg = await emu.wait_reply(await emu.user_says("!ratio NeurIPS 2019"))
     assert "182" in msg.text()
 
 

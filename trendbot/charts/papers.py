@@ -23,8 +23,33 @@ BAR_CAVEAT_NOTE = "* counts over all submissions or a partial list, not accepted
 
 def frameworks_in(rows: Iterable[VenueYear]) -> list[str]:
     """Frameworks counted in any row, PyTorch and TensorFlow first."""
-    seen = {fw for r in rows for fw in r.counts}
+    return _ordered({fw for r in rows for fw in r.counts})
+
+
+def _ordered(seen: set[str]) -> list[str]:
     return [fw for fw in FRAMEWORK_ORDER if fw in seen] + sorted(seen - set(FRAMEWORK_ORDER))
+
+
+def _share_lines(
+    points: Sequence[tuple[int, dict[str, int], bool]],
+) -> tuple[list[Series], tuple[float, ...]]:
+    """One line per framework: its share of the papers naming one, per (year, counts, caveat).
+
+    Years with a caveat (submissions, partial lists) are drawn as open circles.
+    """
+    fws = _ordered({fw for _, counts, _ in points for fw in counts})
+    hollow = tuple(float(year) for year, _, caveat in points if caveat)
+    series = [
+        Series(
+            framework_name(fw),
+            fw,
+            tuple((float(year), _pct(share(counts, fw, fws))) for year, counts, _ in points),
+            dashed=fw == "tensorflow",
+            hollow=hollow,
+        )
+        for fw in fws
+    ]
+    return series, hollow
 
 
 def share(counts: dict[str, int], framework: str, frameworks: Sequence[str]) -> float | None:
@@ -70,18 +95,7 @@ def _footnote(footer: str, caveat: bool, note: str = CAVEAT_NOTE) -> str:
 
 def venue_share_spec(name: str, rows: Sequence[VenueYear], *, footer: str, theme: str) -> ChartSpec:
     """Each framework's share at one venue per year (bars when the venue has one year)."""
-    fws = frameworks_in(rows)
-    hollow = tuple(float(r.year) for r in rows if r.population != "accepted")
-    series = [
-        Series(
-            framework_name(fw),
-            fw,
-            tuple((float(r.year), _pct(share(r.counts, fw, fws))) for r in rows),
-            dashed=fw == "tensorflow",
-            hollow=hollow,
-        )
-        for fw in fws
-    ]
+    series, hollow = _share_lines([(r.year, r.counts, r.population != "accepted") for r in rows])
     return line_chart(
         clip_label(f"{name}: PyTorch vs TensorFlow", 90),
         series,
@@ -152,18 +166,7 @@ def counts_spec(
 def field_share_spec(
     title: str, totals: Sequence[YearTotal], *, subtitle: str, footer: str, theme: str
 ) -> ChartSpec:
-    fws = [fw for fw in FRAMEWORK_ORDER if any(fw in t.counts for t in totals)]
-    hollow = tuple(float(t.year) for t in totals if t.caveat)
-    series = [
-        Series(
-            framework_name(fw),
-            fw,
-            tuple((float(t.year), _pct(share(t.counts, fw, fws))) for t in totals),
-            dashed=fw == "tensorflow",
-            hollow=hollow,
-        )
-        for fw in fws
-    ]
+    series, hollow = _share_lines([(t.year, t.counts, t.caveat) for t in totals])
     return line_chart(
         clip_label(title, 90),
         series,
