@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from pathlib import Path
 
 from trendbot import __version__
-
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _open_context(args: argparse.Namespace):
@@ -31,9 +28,11 @@ def _write_files(reply, out_dir: Path) -> list[Path]:
     paths = []
     if not reply.files:
         return paths
+    from trendbot.commands.reply import safe_filename
+
     out_dir.mkdir(parents=True, exist_ok=True)
     for f in reply.files:
-        path = out_dir / _SAFE_NAME.sub("_", f.filename)
+        path = out_dir / safe_filename(f.filename)
         path.write_bytes(f.data)
         paths.append(path)
     return paths

@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 from dataclasses import dataclass, field
 
 import discord
 from discord.ext import commands
 
 from trendbot.commands import Attachment, Reply
-from trendbot.commands.reply import MAX_CONTENT
+from trendbot.commands.reply import fit_text, safe_filename
 
 log = logging.getLogger("trendbot.bot.render")
 
 NO_MENTIONS = discord.AllowedMentions.none()
 EMBED_COLOUR = discord.Colour(0x5865F2)
-_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 DEFERRED = "trendbot_deferred"  # Interaction.extras key: we deferred and owe the first answer
 
 
@@ -52,28 +50,6 @@ class Outgoing:
         if self.attachments:
             out["files"] = self.files()
         return out
-
-
-def safe_filename(name: str) -> str:
-    """``attachment://`` only resolves plain names; Discord rewrites anything else."""
-    cleaned = _UNSAFE_FILENAME.sub("_", name).strip("._") or "file"
-    return cleaned[:100]
-
-
-def _fit_text(text: str, attachments: list[Attachment]) -> str:
-    """Content must stay within 2000 characters; anything longer travels as a .txt file."""
-    if len(text) <= MAX_CONTENT:
-        return text
-    attachments.append(
-        Attachment(
-            "trendbot-reply.txt",
-            text.encode("utf-8"),
-            description="the full answer as text",
-            content_type="text/plain; charset=utf-8",
-        )
-    )
-    head = text.split("\n", 1)[0][:300]
-    return f"{head}\nThe full answer is attached as `trendbot-reply.txt`."
 
 
 def build(
@@ -110,9 +86,9 @@ def build(
         if image is not None:
             embed.set_image(url=f"attachment://{image.filename}")
         content = "\n".join(notes) or None
-        return Outgoing(_fit_text(content, attachments) if content else None, embed, attachments)
+        return Outgoing(fit_text(content, attachments) if content else None, embed, attachments)
     text = "\n".join([*notes, reply.as_plain_text()]).strip()
-    return Outgoing(_fit_text(text, attachments), None, attachments)
+    return Outgoing(fit_text(text, attachments), None, attachments)
 
 
 def channel_allows(channel: discord.abc.Messageable) -> tuple[bool, bool]:

@@ -8,6 +8,7 @@ so that no adapter can forget to.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 MAX_CONTENT = 2000
@@ -19,6 +20,7 @@ MAX_FOOTER = 2048
 MAX_DESCRIPTION = 4096
 MAX_EMBED_TOTAL = 6000
 LONG_REPLY_FILENAME = "trendbot-reply.txt"
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True)
@@ -64,22 +66,7 @@ class Reply:
 
     def finish(self) -> Reply:
         """Clamp to Discord's limits; a text too long for one message becomes a .txt file."""
-        if len(self.text) > MAX_CONTENT:
-            full = self.text
-            lines = full.count("\n") + 1
-            self.files.append(
-                Attachment(
-                    LONG_REPLY_FILENAME,
-                    full.encode("utf-8"),
-                    description="the full answer as text",
-                    content_type="text/plain; charset=utf-8",
-                )
-            )
-            head = full.split("\n", 1)[0][:300]
-            self.text = (
-                f"{head}\nThe full answer is {len(full):,} characters ({lines} lines), "
-                f"so it is attached as `{LONG_REPLY_FILENAME}`."
-            )
+        self.text = fit_text(self.text, self.files)
         if self.title:
             self.title = _clip(self.title, MAX_TITLE)
         if self.description:
@@ -108,6 +95,34 @@ class Reply:
         if self.footer and self.footer not in self.text:
             parts.append(f"({self.footer})")
         return "\n".join(parts)
+
+
+def fit_text(text: str, files: list[Attachment]) -> str:
+    """``text`` if it fits one message; otherwise a pointer, with the full text added to
+    ``files`` as a .txt attachment. Adapters that add lines of their own (a note, a footer)
+    call this again on what they send."""
+    if len(text) <= MAX_CONTENT:
+        return text
+    files.append(
+        Attachment(
+            LONG_REPLY_FILENAME,
+            text.encode("utf-8"),
+            description="the full answer as text",
+            content_type="text/plain; charset=utf-8",
+        )
+    )
+    head = text.split("\n", 1)[0][:300]
+    return (
+        f"{head}\nThe full answer is {len(text):,} characters ({text.count(chr(10)) + 1} lines), "
+        f"so it is attached as `{LONG_REPLY_FILENAME}`."
+    )
+
+
+def safe_filename(name: str) -> str:
+    """A plain file name: Discord resolves ``attachment://`` only for those, and the console
+    writes files under its output folder, never elsewhere."""
+    cleaned = _UNSAFE_FILENAME.sub("_", name).strip("._") or "file"
+    return cleaned[:100]
 
 
 def _clip(value: str, limit: int) -> str:
