@@ -465,14 +465,7 @@ class DiscordEmulator:
         }
 
     def guild_payload(self) -> dict:
-        everyone_perms = (
-            PERM_VIEW_CHANNEL
-            | PERM_SEND_MESSAGES
-            | PERM_EMBED_LINKS
-            | PERM_ATTACH_FILES
-            | PERM_READ_HISTORY
-            | PERM_USE_APP_COMMANDS
-        )
+        everyone_perms = BOT_PERMISSIONS
         deny_embeds = [
             {"id": str(self.guild_id), "type": 0, "allow": "0", "deny": str(PERM_EMBED_LINKS)}
         ]
