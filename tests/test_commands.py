@@ -191,3 +191,17 @@ def test_unexpected_error_is_logged_with_reference(ctx, caplog):
     ref = re.search(r"reference `([0-9a-f]{8})`", reply.text).group(1)
     assert reply.is_error and "database on fire" not in reply.text
     assert ref in caplog.text and "database on fire" in caplog.text
+
+
+def test_venue_without_counts_under_a_method_points_to_the_other(ctx):
+    ctx.store.conn.execute(
+        "DELETE FROM paper_counts WHERE venue_id = 'eccv' AND method_id = ?", ("he2019-final",)
+    )
+    ctx.store.conn.commit()
+    for line in ("!ratio ECCV", "!chart ECCV"):
+        reply = run(ctx, line)
+        assert reply.is_error, line
+        assert reply.text.startswith(
+            "I have no counts for ECCV under the final method. "
+            "The article method has ECCV: add `--method article`."
+        ), reply.text

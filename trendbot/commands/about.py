@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from trendbot.commands.coverage import not_covered
 from trendbot.commands.parsing import UsageError, parse_query, resolve_method
 from trendbot.commands.provenance import method_label, population_warning
 from trendbot.commands.registry import Context, command
@@ -127,9 +128,7 @@ def source_command(ctx: Context, args: str) -> Reply:
     row = store.venue_year(q.venues[0], q.years[0], method.id)
     venue = store.venues()[q.venues[0]]
     if row is None:
-        from trendbot.commands.ratio import _not_covered
-
-        raise _not_covered(store, venue.id, q.years[0], method)
+        raise not_covered(store, method, venue_id=venue.id, year=q.years[0])
     src = store.sources().get(row.source_id)
     lines = [
         f"**{venue.name} {row.year}**: PyTorch {fmt_int(row.pytorch)}, TensorFlow "

@@ -24,6 +24,7 @@ from trendbot.charts.papers import (
     venues_share_spec,
     year_spec,
 )
+from trendbot.commands.coverage import not_covered
 from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import footer, population_warning
 from trendbot.commands.registry import Context, command
@@ -149,14 +150,7 @@ def plan_chart(store: Store, q: Query, *, prefix: str = "!") -> ChartPlan:
 def _series(store: Store, venue_id: str, method: Method) -> list[VenueYear]:
     rows = store.venue_series(venue_id, method.id)
     if not rows:
-        name = store.venues()[venue_id].name
-        others = [
-            m.name
-            for m in store.methods().values()
-            if m.id != method.id and store.venue_series(venue_id, m.id)
-        ]
-        hint = f" The {others[0]} method has it: add `--method {others[0]}`." if others else ""
-        raise UsageError(f"I have no counts for {name} under the {method.name} method.{hint}")
+        raise not_covered(store, method, venue_id=venue_id)
     return rows
 
 

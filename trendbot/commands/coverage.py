@@ -9,8 +9,39 @@ from trendbot.commands.provenance import footer, method_label
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
 from trendbot.commands.text import fmt_pct, year_ranges
+from trendbot.storage import Method, Store
 
 FIELD_NAMES = {"ml": "general ML", "vision": "vision", "language": "language"}
+
+
+def not_covered(
+    store: Store, method: Method, *, venue_id: str | None = None, year: int | None = None
+) -> UsageError:
+    """The reply to a venue and/or year the store has no counts for: what is covered instead,
+    and whether another counting method has it. Shared by every command that reads counts."""
+    if venue_id is None:
+        return UsageError(
+            f"I have no counts for {year} (method {method.name}). "
+            f"Years covered: {year_ranges(store.years(method.id))}.",
+            usage="",
+        )
+    name = store.venues()[venue_id].name
+    years = store.years(method.id, venue_id)
+    others = [m for m in store.methods().values() if m.id != method.id]
+    if year is None or not years:
+        msg = f"I have no counts for {name} under the {method.name} method."
+        target = name
+        other = next((m for m in others if store.years(m.id, venue_id)), None)
+    else:
+        msg = (
+            f"I have no counts for {name} {year} (method {method.name}). "
+            f"{name} years covered: {year_ranges(years)}."
+        )
+        target = f"{name} {year}"
+        other = next((m for m in others if store.venue_year(venue_id, year, m.id)), None)
+    if other is not None:
+        msg += f" The {other.name} method has {target}: add `--method {other.name}`."
+    return UsageError(msg, usage="")
 
 
 @command(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from trendbot.commands.coverage import not_covered
 from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import footer, method_label, population_warning
 from trendbot.commands.registry import Context, command
@@ -58,40 +59,10 @@ def answer(store: Store, q: Query, *, prefix: str = "!") -> Reply:
     raise UsageError("Which venue or year? For example `!ratio NeurIPS 2019`.", usage=usage)
 
 
-def _not_covered(store: Store, venue_id: str | None, year: int, method: Method) -> UsageError:
-    venues = store.venues()
-    if venue_id is None:
-        years = store.years(method.id)
-        msg = (
-            f"I have no counts for {year} (method {method.name}). "
-            f"Years covered: {year_ranges(years)}."
-        )
-    else:
-        years = store.years(method.id, venue_id)
-        name = venues[venue_id].name
-        if not years:
-            msg = f"I have no counts for {name} under the {method.name} method."
-        else:
-            msg = (
-                f"I have no counts for {name} {year} (method {method.name}). "
-                f"{name} years covered: {year_ranges(years)}."
-            )
-        others = [
-            m
-            for m in store.methods().values()
-            if m.id != method.id and store.venue_year(venue_id, year, m.id)
-        ]
-        if others:
-            msg += (
-                f" The {others[0].name} method has {name} {year}: add `--method {others[0].name}`."
-            )
-    return UsageError(msg, usage="")
-
-
 def venue_year_reply(store: Store, venue_id: str, year: int, method: Method) -> Reply:
     row = store.venue_year(venue_id, year, method.id)
     if row is None:
-        raise _not_covered(store, venue_id, year, method)
+        raise not_covered(store, method, venue_id=venue_id, year=year)
     venue = store.venues()[venue_id]
     pt, tf, total = row.pytorch, row.tensorflow, row.total_papers
     share = row.pytorch_share
@@ -159,7 +130,7 @@ def venue_trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
     rows = store.venue_series(venue_id, method.id)
     venue = store.venues()[venue_id]
     if not rows:
-        raise UsageError(f"I have no counts for {venue.name} under the {method.name} method.")
+        raise not_covered(store, method, venue_id=venue_id)
     labelled = [(str(r.year), r) for r in rows]
     table, notes = count_table("year", labelled), caveats(labelled)
     trend = _trend_sentence(venue.name, rows)
@@ -194,7 +165,7 @@ def venue_trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
 def year_reply(store: Store, year: int, method: Method) -> Reply:
     rows = store.year_slice(year, method.id)
     if not rows:
-        raise _not_covered(store, None, year, method)
+        raise not_covered(store, method, year=year)
     venues = store.venues()
     rows.sort(
         key=lambda r: (r.pytorch_share is None, -(r.pytorch_share or 0), venues[r.venue_id].name)
