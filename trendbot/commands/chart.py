@@ -29,7 +29,7 @@ from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import footer, population_warning
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import Attachment, EmbedField, Reply
-from trendbot.commands.tables import count_table
+from trendbot.commands.tables import count_fields, count_table
 from trendbot.commands.text import fmt_int, fmt_pct, year_ranges
 from trendbot.storage import Method, Store, VenueYear
 
@@ -203,13 +203,7 @@ def _venue_plan(store: Store, venue_id: str, method: Method, theme: str, suffix:
         command=f"chart {name}{suffix}",
         headline=headline,
         table=count_table("year", [(str(r.year), r) for r in rows]),
-        fields=[
-            EmbedField(
-                str(r.year),
-                f"{fmt_int(r.pytorch)} vs {fmt_int(r.tensorflow)} · {fmt_pct(r.pytorch_share)}",
-            )
-            for r in rows
-        ],
+        fields=count_fields([(str(r.year), r) for r in rows]),
         footer=foot,
         notes=notes,
         filename=_filename(name, method=method, theme=theme),
@@ -425,12 +419,7 @@ def _year_plan(
         command=f"chart {names + ' ' if names else ''}{year}{suffix}",
         headline=headline,
         table=table,
-        fields=[
-            EmbedField(
-                n, f"{fmt_int(r.pytorch)} vs {fmt_int(r.tensorflow)} · {fmt_pct(r.pytorch_share)}"
-            )
-            for n, r in named
-        ],
+        fields=count_fields(named),
         footer=foot,
         notes=_caveats(rows, lambda r: venues[r.venue_id].name),
         filename=_filename(str(year), names, method=method, theme=theme),

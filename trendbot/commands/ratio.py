@@ -7,7 +7,7 @@ from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import footer, method_label, population_warning
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
-from trendbot.commands.tables import caveats, count_table
+from trendbot.commands.tables import caveats, count_fields, count_table
 from trendbot.commands.text import fmt_int, fmt_pct, fmt_ratio, year_ranges
 from trendbot.storage import Method, Store, VenueYear
 
@@ -144,13 +144,7 @@ def venue_trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
     if notes:
         text.append("* " + "; ".join(notes) + ".")
     text.append(foot)
-    fields = [
-        EmbedField(
-            str(r.year),
-            f"{fmt_int(r.pytorch)} vs {fmt_int(r.tensorflow)} · {fmt_pct(r.pytorch_share)}",
-        )
-        for r in rows
-    ]
+    fields = count_fields(labelled)
     return Reply(
         "\n".join(text),
         command=f"ratio {venue.name}" + ("" if method.is_default else f" --method {method.name}"),
@@ -184,13 +178,7 @@ def year_reply(store: Store, year: int, method: Method) -> Reply:
     if notes:
         text.append("* " + "; ".join(notes) + ".")
     text.append(foot)
-    fields = [
-        EmbedField(
-            venues[r.venue_id].name,
-            f"{fmt_int(r.pytorch)} vs {fmt_int(r.tensorflow)} · {fmt_pct(r.pytorch_share)}",
-        )
-        for r in rows
-    ]
+    fields = count_fields(labelled)
     return Reply(
         "\n".join(text),
         command=f"ratio {year}" + ("" if method.is_default else f" --method {method.name}"),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from trendbot.commands.provenance import population_warning
-from trendbot.commands.text import fmt_pct
+from trendbot.commands.reply import EmbedField
+from trendbot.commands.text import fmt_int, fmt_pct
 from trendbot.storage import VenueYear
 
 
@@ -18,6 +19,16 @@ def count_table(label: str, rows: list[tuple[str, VenueYear]]) -> list[str]:
             f"  {fmt_pct(r.pytorch_share):>7}  {r.total_papers:>6,}{star}"
         )
     return table
+
+
+def count_fields(rows: list[tuple[str, VenueYear]]) -> list[EmbedField]:
+    """The same rows as embed fields: '182 vs 104 · 63.6 %' under each label."""
+    return [
+        EmbedField(
+            name, f"{fmt_int(r.pytorch)} vs {fmt_int(r.tensorflow)} · {fmt_pct(r.pytorch_share)}"
+        )
+        for name, r in rows
+    ]
 
 
 def caveats(rows: list[tuple[str, VenueYear]]) -> list[str]:
