@@ -49,3 +49,36 @@ def test_sharding_settings(env, expected):
 def test_bad_values_are_one_clear_sentence(env, message):
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("DISCORD_API_BASE", "not-a-url"),
+        ("DISCORD_API_BASE", "127.0.0.1:8080/api/v10"),
+        ("DISCORD_API_BASE", "ftp://example.com/api"),
+        ("DISCORD_API_BASE", "http://:8080/api"),
+        ("DISCORD_API_BASE", "http://127.0.0.1:99999/api"),
+        ("DISCORD_GATEWAY_URL", "http://127.0.0.1:8080/gateway"),
+        ("NEURIPS_BASE_URL", "papers.nips.cc"),
+        ("GITHUB_BASE_URL", "https://api.github.com/?x=1"),
+    ],
+)
+def test_url_settings_are_validated_in_one_place(name, raw):
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({name: raw})
+
+
+def test_url_settings_have_real_defaults_and_accept_overrides():
+    s = Settings.from_env({"NEURIPS_BASE_URL": "http://127.0.0.1:9999/"})
+    assert s.source_urls["NEURIPS_BASE_URL"] == "http://127.0.0.1:9999"
+    assert s.source_urls["PMLR_BASE_URL"] == "https://proceedings.mlr.press"
+    ok = Settings.from_env({"DISCORD_GATEWAY_URL": "wss://gw.example/"})
+    assert ok.discord_gateway_url == "wss://gw.example"
+
+
+def test_tilde_in_path_settings_is_expanded(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    s = Settings.from_env({"TRENDBOT_DB": "~/data/t.db", "TRENDBOT_OUT": "~/out"})
+    assert s.db_path == str(tmp_path / "data" / "t.db")
+    assert s.output_dir == str(tmp_path / "out")

@@ -9,6 +9,32 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+
+# Every public source a collector reads, with its real base URL. Each is a setting so that tests
+# (and mirrors) can point a collector at another server; all of them are validated here, once.
+SOURCE_URLS: dict[str, str] = {
+    # papers
+    "NEURIPS_BASE_URL": "https://papers.nips.cc",
+    "PMLR_BASE_URL": "https://proceedings.mlr.press",
+    "CVF_BASE_URL": "https://openaccess.thecvf.com",
+    "ECVA_BASE_URL": "https://www.ecva.net",
+    "ACL_ANTHOLOGY_XML_BASE_URL": (
+        "https://raw.githubusercontent.com/acl-org/acl-anthology/master/data/xml"
+    ),
+    "ACL_ANTHOLOGY_BASE_URL": "https://aclanthology.org",
+    "OPENREVIEW_BASE_URL": "https://api2.openreview.net",
+    "OPENREVIEW_V1_BASE_URL": "https://api.openreview.net",
+    # industry
+    "GITHUB_BASE_URL": "https://api.github.com",
+    "CLICKHOUSE_BASE_URL": "https://sql-clickhouse.clickhouse.com",
+    "PYPISTATS_BASE_URL": "https://pypistats.org",
+    "HN_ALGOLIA_BASE_URL": "https://hn.algolia.com",
+    "STACKEXCHANGE_BASE_URL": "https://api.stackexchange.com",
+    "HF_BASE_URL": "https://huggingface.co",
+    "ARXIV_BASE_URL": "https://export.arxiv.org",
+}
+HTTP = ("http", "https")
 
 
 def load_env(path: str | Path | None = None) -> dict[str, str]:
@@ -25,6 +51,36 @@ def load_env(path: str | Path | None = None) -> dict[str, str]:
 
 class ConfigError(ValueError):
     """A setting has a value trendbot cannot use; the message says which and how to fix it."""
+
+
+def url_setting(
+    env: dict[str, str], name: str, default: str | None = None, *, schemes: tuple[str, ...] = HTTP
+) -> str | None:
+    """A base URL setting, checked: a scheme from ``schemes``, a host, a valid port.
+
+    Returned without a trailing slash so callers can append paths. Empty → ``default``.
+    """
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    example = f"{schemes[0]}://127.0.0.1:8080"
+    problem = f"{name} must be a full URL such as {example}, not {raw!r}."
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise ConfigError(problem) from None
+    if parts.scheme.lower() not in schemes or not parts.hostname:
+        raise ConfigError(problem)
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{name} must be a base URL without ?query or #fragment, not {raw!r}.")
+    return raw.rstrip("/")
+
+
+def path_setting(value: str | None) -> str | None:
+    """A file or folder setting as the user meant it: ``~`` and ``~user`` expanded."""
+    value = (value or "").strip()
+    return os.path.expanduser(value) if value else None
 
 
 def _int_list(name: str, raw: str | None) -> tuple[int, ...] | None:
@@ -63,6 +119,7 @@ class Settings:
     owner_ids: tuple[int, ...] = ()
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
+    source_urls: dict[str, str] = field(default_factory=lambda: dict(SOURCE_URLS))
     extra: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:  # never show the token, even by accident
@@ -80,14 +137,15 @@ class Settings:
         return cls(
             discord_token=env.get("DISCORD_TOKEN", "").strip(),
             command_prefix=env.get("COMMAND_PREFIX", "!") or "!",
-            db_path=env.get("TRENDBOT_DB") or None,
+            db_path=path_setting(env.get("TRENDBOT_DB")),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
-            output_dir=env.get("TRENDBOT_OUT") or "trendbot-out",
+            output_dir=path_setting(env.get("TRENDBOT_OUT")) or "trendbot-out",
             shard_count=shard_count,
             auto_shard=auto_shard,
             shard_ids=_int_list("SHARD_IDS", env.get("SHARD_IDS")),
             owner_ids=_int_list("OWNER_IDS", env.get("OWNER_IDS")) or (),
-            discord_api_base=env.get("DISCORD_API_BASE") or None,
-            discord_gateway_url=env.get("DISCORD_GATEWAY_URL") or None,
+            discord_api_base=url_setting(env, "DISCORD_API_BASE"),
+            discord_gateway_url=url_setting(env, "DISCORD_GATEWAY_URL", schemes=("ws", "wss")),
+            source_urls={k: url_setting(env, k, v) or v for k, v in SOURCE_URLS.items()},
             extra=dict(env),
         )
