@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from trendbot.storage.version import SCHEMA_VERSION
+
 TRENDBOT = shutil.which("trendbot", path=str(Path(sys.executable).parent)) or shutil.which(
     "trendbot"
 )
@@ -84,4 +86,4 @@ def test_env_file_sets_prefix(cli_env, tmp_path):
 @pytest.mark.parametrize("args", [["info"]])
 def test_info(cli_env, args):
     proc = trendbot(args, cli_env)
-    assert proc.returncode == 0 and "schema version: 3" in proc.stdout
+    assert proc.returncode == 0 and f"schema version: {SCHEMA_VERSION}" in proc.stdout

@@ -15,6 +15,9 @@ from trendbot.storage.version import SCHEMA_VERSION
 
 MIGRATION_SET = "trendbot"
 migrations = Migrations(MIGRATION_SET)
+# ``PRAGMA application_id`` of every trendbot store: the ASCII bytes "TRND". It lets trendbot
+# recognise its own files positively and leave any other SQLite file alone.
+APPLICATION_ID = 0x54524E44
 
 # Frameworks are rows, not columns, so JAX, MXNet or PaddlePaddle counts need no migration.
 FRAMEWORKS = ("pytorch", "tensorflow", "jax", "keras", "mxnet", "paddlepaddle")
@@ -165,6 +168,13 @@ def _data_version_triggers(db: Database) -> None:
         db.execute(
             f"CREATE TRIGGER {table}_dv_upd AFTER UPDATE ON {table} WHEN {changed} BEGIN {bump} END"
         )
+
+
+@migrations(name="0004_application_id")
+def _application_id(db: Database) -> None:
+    """Mark the file as a trendbot store (stores made before this were recognised by their
+    migrations table; see ``storage.store.inspect_file``)."""
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
 MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)

@@ -5,4 +5,4 @@ Opening an up-to-date store must not import sqlite-utils (which imports pandas a
 at import that it equals the number of migrations.
 """
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
