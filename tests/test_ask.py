@@ -120,3 +120,95 @@ def store_for_hypothesis(tmp_path_factory):
     s = open_store(tmp_path_factory.mktemp("ask") / "ask.db")
     yield s
     s.close()
+
+
+# -- @mentions: commands or questions (issue 7) ------------------------------------------------
+MENTIONS = [
+    # the first word is a command, an alias or a framework name, but the rest is a sentence
+    ("how many papers used pytorch at iclr 2020?", "ratio ICLR 2020"),
+    ("how does cvpr 2019 look", "ratio CVPR 2019"),
+    ("pytorch vs tensorflow at neurips 2019", "ratio NeurIPS 2019"),
+    ("tensorflow or pytorch at acl 2018?", "ratio ACL 2018"),
+    ("share of pytorch at cvpr 2019", "ratio CVPR 2019"),
+    ("info about neurips 2019", "ratio NeurIPS 2019"),
+    ("data for emnlp 2019 please", "ratio EMNLP 2019"),
+    ("the raw data for emnlp 2019 please", "table EMNLP 2019"),
+    ("list the venues you cover", "venues"),
+    ("help me compare icml and neurips in 2020", "ratio 2020"),
+    ("source of the neurips 2019 number?", "source NeurIPS 2019"),
+    ("ratio of pytorch at iclr in 2021", "ratio ICLR 2021"),
+    ("chart of neurips over time", "chart NeurIPS"),
+    ("plot cvpr and iccv", "chart CVPR ICCV"),
+    # venue and year in any order, glued, abbreviated, with or without punctuation
+    ("2019 cvpr", "ratio CVPR 2019"),
+    ("cvpr 2019", "ratio CVPR 2019"),
+    ("NeurIPS2019?", "ratio NeurIPS 2019"),
+    ("in 2018 at naacl what was pytorch's share", "ratio NAACL 2018"),
+    ("what share did pytorch have at emnlp 2020?", "ratio EMNLP 2020"),
+    ("what's the pytorch share at nips 19", "ratio NeurIPS 2019"),
+    ("compare acl and emnlp 2019", "ratio 2019"),
+    ("neurips vs icml", "ratio NeurIPS"),
+    ("is pytorch growing at cvpr?", "ratio CVPR"),
+    ("is tensorflow declining at iclr", "ratio ICLR"),
+    ("how many tensorflow papers at icml 2018", "ratio ICML 2018"),
+    ("draw me a chart of acl", "chart ACL"),
+    ("chart neurips vs icml", "chart NeurIPS ICML"),
+    ("which conferences do you cover?", "venues"),
+    ("how do you count papers?", "method"),
+    ("where does the acl 2020 number come from", "source ACL 2020"),
+    ("give me the raw table for 2019", "table 2019"),
+    ("iclr 2019 with the article method", "ratio ICLR 2019 --method article"),
+    # typed commands stay commands
+    ("ratio NeurIPS 2019", "ratio NeurIPS 2019"),
+    ("!ratio cvpr 19", "ratio CVPR 2019"),
+    ("r icml 2019", "ratio ICML 2019"),
+    ("chart 2019", "chart 2019"),
+    ("help ratio", "help ratio"),
+    ("info", "about"),
+    ("help?", "help"),
+]
+
+
+@pytest.mark.parametrize(("text", "line"), MENTIONS)
+def test_mentions_map_to_the_command_line_that_answers_them(ctx, text, line):
+    from trendbot.commands.ask import answer_mention, read_mention
+
+    answer = answer_mention(ctx, read_mention(ctx, text))
+    assert not answer.reply.is_error, (text, answer.reply.text)
+    assert answer.reply.command == line
+    typed = answer.reading is not None and answer.reading.mapped is None
+    assert (answer.note is None) == typed  # a question says which command ran; a command doesn't
+    if not typed:
+        assert answer.note.startswith(f"I read that as `!{line}`.")
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("ratio nipz 2019", "Did you mean **NeurIPS**?"),  # a typo in a command: its hint
+        ("how are you", "I couldn't turn that into a question"),  # not a `!method` usage error
+        ("share your thoughts", "I couldn't turn that into a question"),
+        ("source?", "Name one venue and one year"),  # the command, asked without its arguments
+    ],
+)
+def test_mentions_that_cannot_be_answered_say_why(ctx, text, expect):
+    from trendbot.commands.ask import answer_mention, read_mention
+
+    answer = answer_mention(ctx, read_mention(ctx, text))
+    assert answer.reply.is_error or answer.reading is None
+    assert expect in answer.reply.text
+
+
+def test_word_aliases_never_capture_a_sentence(ctx):
+    """Every alias that is a word, followed by words that are not its arguments, is read as a
+    question (or the help line), never as that command's usage error."""
+    from trendbot.commands.ask import answer_mention, is_word_alias, read_mention
+    from trendbot.commands.registry import _ALIASES
+
+    for alias, name in _ALIASES.items():
+        spec = REGISTRY[name]
+        if not is_word_alias(alias, spec):
+            continue
+        answer = answer_mention(ctx, read_mention(ctx, f"{alias} of the weather in paris today"))
+        assert answer.reading is None or answer.reading.mapped is not None, alias
+        assert "Usage:" not in answer.reply.text, alias

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -108,8 +110,25 @@ def test_echo_neutralises_every_mention_kind():
     for raw in ["@everyone", "@here", "<@123>", "<@!123>", "<@&456>", "<#789>", "hi @everyone!"]:
         assert not LIVE_MENTION.search(neutralise_mentions(raw)), raw
         assert not LIVE_MENTION.search(echo(raw)), raw
-    assert echo("x" * 100).endswith("…") and len(echo("x" * 100)) == 40
-    assert "\\`" in echo("`code`")
+    assert echo("x" * 100) == "`" + "x" * 39 + "…`"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code_span", "markdown"),
+    [
+        ("foo_bar", "`foo_bar`", "foo\\_bar"),  # no backslash shows inside a code span
+        ("<@&123>", "`<@&\u200b123>`", "<@&\u200b123\\>"),
+        ("a`b", "`a\u02cbb`", "a\\`b"),  # a backtick cannot end the span early
+        ("**x**", "`**x**`", "\\*\\*x\\*\\*"),
+        ("\x1b[31mred\x07", "`[31mred`", "\\[31mred"),  # no terminal escapes
+        ("abc\u202edcba", "`abcdcba`", "abcdcba"),  # no bidi override
+        ("x\udcffy", "`x\ufffdy`", "x\ufffdy"),  # undecodable bytes from argv
+        ("", "` `", ""),
+    ],
+)
+def test_echo_escapes_for_the_context_it_lands_in(raw, code_span, markdown):
+    assert echo(raw) == code_span
+    assert echo(raw, code=False) == markdown
 
 
 def test_year_ranges():
@@ -233,3 +252,68 @@ def test_chart_requests_get_a_safe_reply_and_a_real_png_when_drawn(args):
         assert reply.image.data[:8] == b"\x89PNG\r\n\x1a\n"
         assert reply.image.description  # alt text
         assert not reply.is_error
+
+
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        ("!ratio NeurIPS 2019 --final --article", ("`--article`", "`--final`")),
+        ("!ratio NeurIPS 2019 --method article --method final", ("article", "final")),
+        ("!ratio NeurIPS 2019 method:article --method final", ("article", "final")),
+        ("!ratio NeurIPS 2019 --method final --article", ("`--method final`", "`--article`")),
+        ("!chart NeurIPS --light --dark", ("`--dark`", "`--light`")),
+    ],
+)
+def test_conflicting_options_are_refused_naming_both(ctx, line, named):
+    reply = run(ctx, line)
+    assert reply.is_error and reply.usage_error
+    first = reply.text.splitlines()[0]
+    assert all(n in first for n in named), first
+    assert "contradict" in first or "two counting methods" in first
+
+
+def test_the_same_option_twice_is_not_a_conflict(ctx):
+    assert not run(ctx, "!ratio CVPR 2019 --article --method article").is_error
+    assert (
+        run(ctx, "!ratio CVPR 2019 --article --method article").text
+        == run(ctx, "!ratio CVPR 2019 --method article").text
+    )
+
+
+@pytest.mark.parametrize("token", ["1e309", "-2019", "2019.5", "1e3", ".5", "20,19"])
+def test_a_number_that_is_not_a_year_is_echoed_whole(ctx, token):
+    reply = run(ctx, f"!ratio NeurIPS {token}")
+    assert reply.is_error
+    if token == "20,19":  # a comma separates words: two tokens, two "years"
+        assert "`20`" in reply.text or "One year at a time" in reply.text
+        return
+    assert reply.text.startswith(f"`{token}` isn't a year I understand"), reply.text
+
+
+def test_a_year_range_reads_as_two_years(ctx):
+    assert "One year at a time" in run(ctx, "!ratio NeurIPS 2018-2019").text
+    assert not run(ctx, "!chart NeurIPS 2018-2019").text.startswith("I don't know the venue")
+
+
+@pytest.mark.parametrize("prefix", ["tb!", "$", "?"])
+def test_every_reply_teaches_the_configured_prefix(store, prefix):
+    """No reply shows `!command` when the prefix is something else (examples, usage, hints)."""
+    from trendbot.commands import REGISTRY, Context
+    from trendbot.commands.registry import _ALIASES
+
+    ctx = Context(store=store, prefix=prefix)
+    lines = [f"{prefix}{spec.name}" for spec in REGISTRY.values()]
+    lines += [f"{prefix}{e.lstrip('!')}" for spec in REGISTRY.values() for e in spec.examples]
+    lines += [f"{prefix}help {name}" for name in REGISTRY]
+    lines += [f"{prefix}ratio", f"{prefix}ratio NIPZ", f"{prefix}rato", f"{prefix}venues x"]
+    lines += [f"{prefix}chart", f"{prefix}source NeurIPS", f"{prefix}ratio 2031", "ratio x y z"]
+    names = "|".join(sorted(_ALIASES, key=len, reverse=True))
+    wrong = re.compile(rf"(?<![\w!$?])!({names})\b")
+    for line in lines:
+        if line.startswith(f"{prefix}chart") and line != f"{prefix}chart":
+            continue  # drawing is slow and its text is built by the same helpers
+        reply = run(ctx, line)
+        shown = "\n".join(
+            [reply.text, reply.description or "", *(f.name + f.value for f in reply.fields)]
+        )
+        assert not wrong.search(shown), (line, wrong.search(shown).group(0))

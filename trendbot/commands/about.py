@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trendbot.commands.coverage import not_covered
-from trendbot.commands.parsing import UsageError, parse_query, resolve_method
+from trendbot.commands.parsing import Query, UsageError, parse_query, resolve_method
 from trendbot.commands.provenance import method_label, population_warning
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
@@ -24,6 +24,23 @@ def _method_text(m: Method) -> str:
     return "\n".join(parts)
 
 
+def _method_names(ctx: Context, args: str) -> tuple[str, list[Method]]:
+    """`!method [name]`: the name as typed and the methods it shows (all when none is named)."""
+    name = args.strip().removeprefix("--method").strip().lstrip("-")
+    if len(name.split()) > 1:
+        raise UsageError("Name one method, e.g. `article`.")
+    store = ctx.store
+    return name, [resolve_method(store, name)] if name else list(store.methods().values())
+
+
+def _source_query(ctx: Context, args: str) -> Query:
+    return parse_query(ctx.store, args, usage=_source_usage(ctx))
+
+
+def _source_usage(ctx: Context) -> str:
+    return f"`{ctx.prefix}source <venue> <year> [--method article]`"
+
+
 @command(
     "about",
     usage="",
@@ -31,6 +48,7 @@ def _method_text(m: Method) -> str:
     examples=("!about",),
     aliases=("info", "credits"),
     family="info",
+    parse=_method_names,
 )
 def about_command(ctx: Context, args: str) -> Reply:
     if args.strip():
@@ -79,13 +97,11 @@ def about_command(ctx: Context, args: str) -> Reply:
     examples=("!method", "!method article"),
     aliases=("methods", "how", "methodology"),
     family="info",
+    parse=_method_names,
 )
 def method_command(ctx: Context, args: str) -> Reply:
     store = ctx.store
-    name = args.strip().removeprefix("--method").strip()
-    if len(name.split()) > 1:
-        raise UsageError("Name one method, e.g. `article`.")
-    methods = [resolve_method(store, name)] if name else list(store.methods().values())
+    name, methods = _method_names(ctx, args)
     text = "\n\n".join(_method_text(m) for m in methods)
     if not name:
         text += (
@@ -117,11 +133,12 @@ def method_command(ctx: Context, args: str) -> Reply:
     examples=("!source NeurIPS 2019", "!source CVPR 2019 --method article"),
     aliases=("provenance", "cite", "citation"),
     family="info",
+    parse=_source_query,
 )
 def source_command(ctx: Context, args: str) -> Reply:
     store = ctx.store
-    usage = f"`{ctx.prefix}source <venue> <year> [--method article]`"
-    q = parse_query(store, args, usage=usage)
+    usage = _source_usage(ctx)
+    q = _source_query(ctx, args)
     if len(q.venues) != 1 or len(q.years) != 1:
         raise UsageError("Name one venue and one year, e.g. `NeurIPS 2019`.", usage=usage)
     method = q.method or store.default_method()

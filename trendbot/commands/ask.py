@@ -15,6 +15,17 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from trendbot.commands.parsing import UsageError
+from trendbot.commands.registry import (
+    REGISTRY,
+    CommandSpec,
+    Context,
+    invoke,
+    lookup,
+    parses,
+    split_line,
+)
+from trendbot.commands.reply import Reply
 from trendbot.storage import Store
 
 _APOSTROPHE_S = re.compile(r"['’]s\b")
@@ -187,8 +198,7 @@ def map_question(store: Store, question: str, *, commands: Collection[str] = ())
     if "chart" in available and rest & CHART_WORDS and (names or f.years):
         return make("chart " + " ".join([*names, *map(str, f.years[:1])]))
     if rest & TABLE_WORDS and "table" in available:
-        target = names[0] if len(names) == 1 else (str(f.years[0]) if f.years else "")
-        return make(f"table {target}")
+        return make(" ".join(["table", *names[:1], *map(str, f.years[:1])]))
     if (
         rest & SOURCE_WORDS
         and names
@@ -220,3 +230,96 @@ def map_question(store: Store, question: str, *, commands: Collection[str] = ())
     if rest & ABOUT_WORDS and ({"about", "who"} & rest or {"where", "numbers"} <= rest):
         return make("about")
     return None
+
+
+# -- @mentions: a command, or a question? ---------------------------------------------------------
+@dataclass(frozen=True)
+class Reading:
+    """One way to answer an @mention: a command and its arguments, and, when the words were
+    read as a question, the mapping (its preamble tells the person what ran)."""
+
+    spec: CommandSpec
+    args: str
+    mapped: Mapped | None = None
+
+    @property
+    def line(self) -> str:
+        return f"{self.spec.name} {self.args}".strip()
+
+
+@dataclass(frozen=True)
+class MentionAnswer:
+    reply: Reply
+    reading: Reading | None  # None: nothing in the message was usable (the help line)
+    note: str | None  # the preamble to show above the reply
+
+
+def is_word_alias(name: str, spec: CommandSpec) -> bool:
+    """Aliases that are everyday words (`share`, `pytorch`, `how`, `info`) start sentences as
+    often as commands: in an @mention they never capture the sentence. Short forms (`r`, `h`)
+    and the command's own name do, when the words after them are its arguments."""
+    return name != spec.name and len(name) > 2
+
+
+def read_mention(ctx: Context, text: str) -> list[Reading]:
+    """The readings of an @mention (the text after the mention) to try, best first.
+
+    The words as typed are a command when they start with a command's name and the rest parses
+    as its arguments (`ratio NeurIPS 2019`). Otherwise the message is a question for
+    ``map_question`` (`how many papers used pytorch at iclr 2020?`), with the typed reading kept
+    as a fallback. One exception keeps a typed command first although it does not parse: a
+    misspelt venue the parser can suggest a fix for (`ratio nipz 2019` → "Did you mean
+    NeurIPS?"), where a question reading would silently drop the word.
+    """
+    name, args = split_line(text, ctx.prefix)
+    name = name.rstrip("?!.,:;")  # "@trendbot help?"
+    spec = lookup(name) if name else None
+    typed = Reading(spec, args) if spec else None
+    mapped = map_question(ctx.store, text, commands=REGISTRY)
+    mapped_spec = lookup(mapped.command) if mapped else None
+    question = Reading(mapped_spec, mapped.args, mapped) if mapped and mapped_spec else None
+    order: list[Reading | None]
+    if typed is None:
+        order = [question]
+    elif parses(ctx, typed.spec, args):
+        order = [question, typed] if is_word_alias(name, typed.spec) else [typed, question]
+    elif is_word_alias(name, typed.spec):
+        order = [question]  # `how are you`: a sentence, whatever `how` means as a command
+    elif _misspelt_venue(ctx, typed.spec, args):
+        order = [typed]  # `ratio nipz 2019`: "Did you mean NeurIPS?", not a guess without it
+    else:
+        order = [question, typed]
+    readings: list[Reading] = []
+    for r in order:
+        if r is not None and r.line not in {x.line for x in readings}:
+            readings.append(r)
+    return readings
+
+
+def _misspelt_venue(ctx: Context, spec: CommandSpec, args: str) -> bool:
+    if spec.parse is None:
+        return False
+    try:
+        spec.parse(ctx, args)
+    except UsageError as err:
+        return bool(err.suggestions)
+    except Exception:
+        return False
+    return False
+
+
+def answer_mention(ctx: Context, readings: list[Reading]) -> MentionAnswer:
+    """Answer with the first reading that is understood; if none is, with the first one's
+    error (a failure other than a usage error is final: it is not retried as a question)."""
+    if not readings:
+        return MentionAnswer(Reply(help_line(ctx.prefix), command="help"), None, None)
+    first: MentionAnswer | None = None
+    for reading in readings:
+        reply = invoke(ctx, reading.spec, reading.args)
+        note = reading.mapped.preamble(ctx.prefix) if reading.mapped else None
+        result = MentionAnswer(reply, reading, note)
+        if not reply.usage_error:
+            return result
+        first = first or result
+    assert first is not None
+    return first

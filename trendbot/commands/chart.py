@@ -45,6 +45,11 @@ FLAGS = frozenset({"light", "dark"})
 _FILE_SAFE = re.compile(r"[^a-z0-9]+")
 
 
+def parse(ctx: Context, args: str) -> Query:
+    usage = f"`{ctx.prefix}chart {USAGE}`"
+    return parse_query(ctx.store, args, words=WORDS, flags=FLAGS, usage=usage)
+
+
 @command(
     "chart",
     usage=USAGE,
@@ -65,11 +70,10 @@ _FILE_SAFE = re.compile(r"[^a-z0-9]+")
         "venues of vision, language or general ML combined. `--light` draws for light mode."
     ),
     slow=True,
+    parse=parse,
 )
 def chart_command(ctx: Context, args: str) -> Reply:
-    usage = f"`{ctx.prefix}chart {USAGE}`"
-    q = parse_query(ctx.store, args, words=WORDS, flags=FLAGS, usage=usage)
-    plan = plan_chart(ctx.store, q, prefix=ctx.prefix)
+    plan = plan_chart(ctx.store, parse(ctx, args), prefix=ctx.prefix)
     return deliver(ctx, plan)
 
 

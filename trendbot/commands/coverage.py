@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from trendbot.commands.parsing import UsageError, parse_query
+from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import footer, method_label
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
@@ -44,6 +44,17 @@ def not_covered(
     return UsageError(msg, usage="")
 
 
+def _no_arguments(ctx: Context, args: str) -> None:
+    if args.strip():
+        raise UsageError(f"`{ctx.prefix}venues` takes no arguments.")
+
+
+def _table_query(ctx: Context, args: str) -> Query:
+    return parse_query(
+        ctx.store, args, usage=f"`{ctx.prefix}table [venue|year] [--method article]`"
+    )
+
+
 @command(
     "venues",
     usage="",
@@ -51,10 +62,10 @@ def not_covered(
     examples=("!venues",),
     aliases=("coverage", "conferences", "venue", "list"),
     family="info",
+    parse=_no_arguments,
 )
 def venues_command(ctx: Context, args: str) -> Reply:
-    if args.strip():
-        raise UsageError(f"`{ctx.prefix}venues` takes no arguments.")
+    _no_arguments(ctx, args)
     store = ctx.store
     coverage = store.coverage()
     by_venue: dict[str, dict[str, tuple[int, ...]]] = defaultdict(dict)
@@ -106,10 +117,11 @@ def venues_command(ctx: Context, args: str) -> Reply:
     examples=("!table", "!table CVPR", "!table 2019 --method article"),
     aliases=("data", "dump", "csv"),
     family="info",
+    parse=_table_query,
 )
 def table_command(ctx: Context, args: str) -> Reply:
     store = ctx.store
-    q = parse_query(store, args, usage=f"`{ctx.prefix}table [venue|year] [--method article]`")
+    q = _table_query(ctx, args)
     methods = [q.method] if q.method_explicit and q.method else list(store.methods().values())
     venues = store.venues()
     rows = []

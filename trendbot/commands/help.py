@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trendbot.commands.parsing import UsageError
-from trendbot.commands.registry import REGISTRY, Context, command, lookup
+from trendbot.commands.registry import REGISTRY, CommandSpec, Context, command, lookup, split_line
 from trendbot.commands.reply import EmbedField, Reply
 from trendbot.commands.text import echo
 
@@ -14,6 +14,20 @@ def _example(example: str, prefix: str) -> str:
     return prefix + example.lstrip("!")
 
 
+def _asked_command(ctx: Context, args: str) -> CommandSpec | None:
+    """`!help ratio`, `!help !ratio`, `!help tb!ratio` → ratio's spec; no argument → None."""
+    p = ctx.prefix
+    name, rest = split_line(args, p)
+    if not name:
+        return None
+    if rest:
+        raise UsageError(f"One command at a time, e.g. `{p}help ratio`.")
+    spec = lookup(name)
+    if spec is None:
+        raise UsageError(f"There is no command {echo(name, 24)}. `{p}help` lists them all.")
+    return spec
+
+
 @command(
     "help",
     usage="[command]",
@@ -21,16 +35,12 @@ def _example(example: str, prefix: str) -> str:
     examples=("!help", "!help ratio"),
     aliases=("h", "commands", "usage"),
     family="info",
+    parse=_asked_command,
 )
 def help_command(ctx: Context, args: str) -> Reply:
     p = ctx.prefix
-    name = args.strip().lstrip("!/").lower()
-    if name:
-        if len(name.split()) > 1:
-            raise UsageError(f"One command at a time, e.g. `{p}help ratio`.")
-        spec = lookup(name)
-        if spec is None:
-            raise UsageError(f"There is no command `{echo(name, 24)}`. `{p}help` lists them all.")
+    spec = _asked_command(ctx, args)
+    if spec is not None:
         lines = [f"{spec.usage_line(p)}: {spec.summary}"]
         if spec.details:
             lines.append(spec.details)

@@ -23,15 +23,26 @@ _SPLIT = re.compile(r"[\s,;/|+()\[\]{}]+")
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])[-_.]?(?=\d)|(?<=\d)[-_.]?(?=[^\W\d_])")
 _OPTION = re.compile(r"^(?:--?|—)([a-z][a-z_-]*)(?:=(.*))?$")
 _KEYVALUE = re.compile(r"^([a-z][a-z_-]*)[:=](.+)$")
+# A token that is a number but not a plain year: "-2019", "1e309", "2019.5", "+19". It is echoed
+# whole in the error, not split into "1", "e", "309" by the letter/digit rule.
+_NUMBERISH = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:e[+-]?\d+)?$")
+_YEAR_RANGE = re.compile(r"^(\d{2,4})(?:-|–|\.\.)(\d{2,4})$")
+# Flags of which at most one may be given; anything else contradicts itself.
+EXCLUSIVE_FLAGS = (frozenset({"light", "dark"}),)
 
 
 class UsageError(Exception):
     """Bad input. The message is shown to the user as-is."""
 
-    def __init__(self, message: str, *, usage: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, usage: str | None = None, suggestions: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.usage = usage
+        # Venue names close to a word the parser did not know: the input was meant as this
+        # command with a typo (the @mention reader keeps such an error rather than guessing).
+        self.suggestions = suggestions
 
 
 @dataclass(frozen=True)
@@ -80,13 +91,13 @@ def tokenize(argstr: str) -> tuple[list[str], dict[str, str], set[str]]:
                         raise UsageError(f"`--{name}` needs a value, e.g. `--{name} article`.")
                     i += 1
                     value = raw[i]
-                options[name] = value
+                _set_option(options, name, value)
             else:
                 flags.add(name)
         elif kv and kv.group(1) in VALUE_OPTIONS | {"venue", "year"}:
             key, value = kv.group(1), kv.group(2)
             if key in VALUE_OPTIONS:
-                options[key] = value
+                _set_option(options, key, value)
             else:
                 positional.append(value)
         else:
@@ -94,11 +105,34 @@ def tokenize(argstr: str) -> tuple[list[str], dict[str, str], set[str]]:
         i += 1
     tokens: list[str] = []
     for chunk in positional:
-        chunk = _LETTER_DIGIT.sub(" ", chunk)
-        tokens += [t for t in _SPLIT.split(chunk) if t and t not in STOPWORDS]
+        for part in _SPLIT.split(chunk):
+            tokens += _words(part)
     if len(tokens) > MAX_TOKENS:
         raise UsageError(f"That is {len(tokens)} words; a question needs only a few.")
     return tokens, options, flags
+
+
+def _set_option(options: dict[str, str], name: str, value: str) -> None:
+    old = options.get(name)
+    if old is not None and old != value:
+        raise UsageError(
+            f"{echo(old, lead=f'--{name} ')} and {echo(value, lead=f'--{name} ')} contradict "
+            "each other; give one of them."
+        )
+    options[name] = value
+
+
+def _words(part: str) -> list[str]:
+    """One split piece → tokens: `neurips2019` → neurips, 2019; `2018-2020` → 2018, 2020.
+    A number that is not a year stays whole so the error can echo what was typed."""
+    if not part:
+        return []
+    years = _YEAR_RANGE.match(part)
+    if years:
+        return [years.group(1), years.group(2)]
+    if _NUMBERISH.match(part) and not part.isdigit():
+        return [part]
+    return [t for t in _LETTER_DIGIT.sub(" ", part).split() if t and t not in STOPWORDS]
 
 
 def resolve_method(store: Store, name: str | None) -> Method:
@@ -109,7 +143,7 @@ def resolve_method(store: Store, name: str | None) -> Method:
         if wanted in {m.id.lower(), m.name.lower(), *(a.lower() for a in m.aliases)}:
             return m
     known = ", ".join(f"`{m.name}`" for m in store.methods().values())
-    raise UsageError(f"I don't know the counting method `{echo(name)}`. Methods: {known}.")
+    raise UsageError(f"I don't know the counting method {echo(name)}. Methods: {known}.")
 
 
 def suggest_venues(store: Store, word: str, n: int = 3) -> list[str]:
@@ -129,9 +163,9 @@ def unknown_venue_message(store: Store, word: str) -> str:
     names = suggest_venues(store, word)
     if names:
         options = " or ".join(f"**{n}**" for n in names)
-        return f"I don't know the venue `{echo(word)}`. Did you mean {options}?"
+        return f"I don't know the venue {echo(word)}. Did you mean {options}?"
     every = ", ".join(v.name for v in store.venues().values())
-    return f"I don't know the venue `{echo(word)}`. Venues I cover: {every}."
+    return f"I don't know the venue {echo(word)}. Venues I cover: {every}."
 
 
 def parse_query(
@@ -150,22 +184,38 @@ def parse_query(
     """
     tokens, options, given_flags = tokenize(argstr)
     unknown_flags = given_flags - set(flags)
-    method_name = options.get("method")
+    asked: list[tuple[str, Method]] = []  # (as typed, method) for every way a method was named
+    if "method" in options:
+        asked.append((f"--method {options['method']}", resolve_method(store, options["method"])))
     # `--article` / `--final` are shorthands for `--method article`.
     for f in sorted(unknown_flags):
         try:
             m = resolve_method(store, f)
         except UsageError:
             continue
-        method_name = method_name or m.name
+        asked.append((f"--{f}", m))
         unknown_flags.discard(f)
+    if len({m.id for _, m in asked}) > 1:
+        (a, _), (b, _) = asked[0], next(x for x in asked if x[1].id != asked[0][1].id)
+        raise UsageError(
+            f"{echo(a)} and {echo(b)} ask for two counting methods; give one of them.", usage=usage
+        )
+    for group in EXCLUSIVE_FLAGS:
+        both = sorted(group & given_flags)
+        if len(both) > 1:
+            raise UsageError(
+                f"{echo(both[0], lead='--')} and {echo(both[1], lead='--')} contradict each other; "
+                "give one of them.",
+                usage=usage,
+            )
     if unknown_flags:
         bad = sorted(unknown_flags)[0]
         accepted = ", ".join(f"`--{f}`" for f in sorted(flags)) or "none besides `--method`"
         raise UsageError(
-            f"I don't know the option `--{echo(bad)}`. Options here: {accepted}.", usage=usage
+            f"I don't know the option {echo(bad, lead='--')}. Options here: {accepted}.",
+            usage=usage,
         )
-    method = resolve_method(store, method_name)
+    method = asked[0][1] if asked else store.default_method()
 
     aliases = store.aliases()
     venues: list[str] = []
@@ -184,11 +234,11 @@ def parse_query(
         else:
             tok = tokens[i]
             i += 1
-            if tok.isdigit():
+            if tok.isdigit() or _NUMBERISH.match(tok):
                 year = normalise_year(tok)
                 if year is None:
                     raise UsageError(
-                        f"`{echo(tok)}` isn't a year I understand; write it as `2019` or `19`.",
+                        f"{echo(tok)} isn't a year I understand; write it as `2019` or `19`.",
                         usage=usage,
                     )
                 if year not in years:
@@ -196,12 +246,16 @@ def parse_query(
             elif tok in words:
                 found_words.append(tok)
             else:
-                raise UsageError(unknown_venue_message(store, tok), usage=usage)
+                raise UsageError(
+                    unknown_venue_message(store, tok),
+                    usage=usage,
+                    suggestions=tuple(suggest_venues(store, tok)),
+                )
     return Query(
         venues=tuple(venues),
         years=tuple(years),
         method=method,
-        method_explicit=method_name is not None,
+        method_explicit=bool(asked),
         flags=frozenset(given_flags & set(flags)),
         words=tuple(found_words),
         options=options,

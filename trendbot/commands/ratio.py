@@ -14,6 +14,10 @@ from trendbot.storage import Method, Store, VenueYear
 USAGE = "<venue> [year] | <year> [--method article]"
 
 
+def parse(ctx: Context, args: str) -> Query:
+    return parse_query(ctx.store, args, usage=f"`{ctx.prefix}ratio {USAGE}`")
+
+
 @command(
     "ratio",
     usage=USAGE,
@@ -31,10 +35,10 @@ USAGE = "<venue> [year] | <year> [--method article]"
         "exactly one of them, and the total papers. With only a venue: every year, and the "
         "trend. With only a year: every venue that year, sorted by PyTorch's share."
     ),
+    parse=parse,
 )
 def ratio_command(ctx: Context, args: str) -> Reply:
-    q = parse_query(ctx.store, args, usage=f"`{ctx.prefix}ratio {USAGE}`")
-    return answer(ctx.store, q, prefix=ctx.prefix)
+    return answer(ctx.store, parse(ctx, args), prefix=ctx.prefix)
 
 
 def answer(store: Store, q: Query, *, prefix: str = "!") -> Reply:
@@ -56,7 +60,7 @@ def answer(store: Store, q: Query, *, prefix: str = "!") -> Reply:
         return venue_trend_reply(store, q.venues[0], method)
     if q.years:
         return year_reply(store, q.years[0], method)
-    raise UsageError("Which venue or year? For example `!ratio NeurIPS 2019`.", usage=usage)
+    raise UsageError(f"Which venue or year? For example `{prefix}ratio NeurIPS 2019`.", usage=usage)
 
 
 def venue_year_reply(store: Store, venue_id: str, year: int, method: Method) -> Reply:

@@ -21,7 +21,9 @@ from trendbot.commands.text import echo
 from trendbot.storage import Store, StoreError
 
 log = logging.getLogger("trendbot.commands")
-PREFIXES = ("!", "/", "?", ".")
+# Besides the configured prefix, lines may start with the default `!` or a slash (as typed in
+# Discord) or with nothing at all (the console).
+ALWAYS_PREFIXES = ("!", "/")
 
 
 @dataclass
@@ -47,6 +49,9 @@ class CommandSpec:
     details: str = ""
     slow: bool = False  # renders images or does I/O: adapters keep it off the event loop
     family: str = "data"
+    # Checks that ``args`` are this command's arguments (raises ``UsageError`` if not) without
+    # answering; the @mention reader uses it to tell a command from a sentence.
+    parse: Callable[[Context, str], object] | None = None
 
     def usage_line(self, prefix: str = "!") -> str:
         return f"`{prefix}{self.name} {self.usage}`".replace(" `", "`")
@@ -66,11 +71,14 @@ def command(
     details: str = "",
     slow: bool = False,
     family: str = "data",
+    parse: Callable[[Context, str], object] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register a handler under ``name`` (and ``aliases``)."""
 
     def register(fn: Handler) -> Handler:
-        spec = CommandSpec(name, fn, usage, summary, examples, aliases, details, slow, family)
+        spec = CommandSpec(
+            name, fn, usage, summary, examples, aliases, details, slow, family, parse
+        )
         REGISTRY[name] = spec
         for a in (name, *aliases):
             _ALIASES[a] = name
@@ -84,23 +92,53 @@ def lookup(name: str) -> CommandSpec | None:
     return REGISTRY.get(canonical) if canonical else None
 
 
-def split_line(line: str) -> tuple[str, str]:
-    """'!ratio NeurIPS 2019' → ('ratio', 'NeurIPS 2019'); the prefix is optional."""
+def strip_prefix(line: str, prefix: str = "!") -> str:
+    """The line without its command prefix: the configured one (any length, any case), `!`,
+    `/`, or none. Only one prefix is taken off: with prefix `$`, `$$ratio` is not `$ratio`."""
     text = line.strip()
-    while text[:1] in PREFIXES and text:
-        text = text[1:]
-    name, _, rest = text.strip().partition(" ")
+    folded = text.casefold()
+    for p in sorted({prefix.strip(), *ALWAYS_PREFIXES} - {""}, key=len, reverse=True):
+        if folded.startswith(p.casefold()):
+            return text[len(p) :].strip()
+    return text
+
+
+def split_line(line: str, prefix: str = "!") -> tuple[str, str]:
+    """'!ratio NeurIPS 2019' → ('ratio', 'NeurIPS 2019'); the prefix is optional."""
+    name, _, rest = strip_prefix(line, prefix).partition(" ")
     return name.strip().lower(), rest.strip()
 
 
-def unknown_command_reply(name: str, prefix: str) -> Reply:
-    close = difflib.get_close_matches(name.lower(), list(_ALIASES), n=1, cutoff=0.6)
-    hint = f" Did you mean `{prefix}{_ALIASES[close[0]]}`?" if close else ""
+def parses(ctx: Context, spec: CommandSpec, args: str) -> bool:
+    """Whether ``args`` read as ``spec``'s arguments (commands without a parser accept any)."""
+    if spec.parse is None:
+        return True
+    try:
+        spec.parse(ctx, args)
+    except UsageError:
+        return False
+    except Exception:  # a parser bug must not make a sentence look like a command
+        log.exception("parser of %s failed on %r", spec.name, args[:200])
+        return False
+    return True
+
+
+def closest_command(name: str, cutoff: float = 0.6) -> str | None:
+    """The registered command a mistyped name most likely meant (`rato` → `ratio`)."""
+    close = difflib.get_close_matches(name.lower(), list(_ALIASES), n=1, cutoff=cutoff)
+    return _ALIASES[close[0]] if close else None
+
+
+def unknown_command_reply(name: str, prefix: str, *, cutoff: float = 0.6) -> Reply:
+    close = closest_command(name, cutoff)
+    hint = f" Did you mean `{prefix}{close}`?" if close else ""
     return Reply(
-        f"`{prefix}{echo(name, 24)}` isn't a command I know.{hint} `{prefix}help` lists them all.",
+        f"{echo(name, 24, lead=prefix)} isn't a command I know.{hint} "
+        f"`{prefix}help` lists them all.",
         command="help",
         is_error=True,
         ephemeral=True,
+        usage_error=True,
     )
 
 
@@ -113,7 +151,7 @@ def invoke(ctx: Context, spec: CommandSpec, args: str) -> Reply:
         usage = spec.usage_line(ctx.prefix) if err.usage is None else err.usage
         if usage and usage not in text:
             text += f"\nUsage: {usage}"
-        reply = Reply(text, command=spec.name, is_error=True, ephemeral=True)
+        reply = Reply(text, command=spec.name, is_error=True, ephemeral=True, usage_error=True)
     except StoreError as err:
         log.error("store error in %s: %s", spec.name, err)
         reply = Reply(f"The data store is unavailable: {err}", command=spec.name, is_error=True)
@@ -132,7 +170,7 @@ def invoke(ctx: Context, spec: CommandSpec, args: str) -> Reply:
 def run(ctx: Context, line: str) -> Reply:
     """Answer one line of chat, e.g. ``!ratio NeurIPS 2019``. Never raises."""
     try:
-        name, args = split_line(line)
+        name, args = split_line(line, ctx.prefix)
     except Exception:  # pragma: no cover - split_line is total, this is the last guard
         name, args = "", ""
     if not name:

@@ -55,6 +55,7 @@ class Reply:
     files: list[Attachment] = field(default_factory=list)
     is_error: bool = False
     ephemeral: bool = False  # a user error: slash replies may show it only to the asker
+    usage_error: bool = False  # the input was not understood (as opposed to a failure)
     data_version: int | None = None
 
     @property

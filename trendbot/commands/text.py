@@ -9,7 +9,14 @@ ZWSP = "\u200b"
 # <@!id>, <@&id>, <#id>, and slash-command / timestamp-like markup is harmless so left alone.
 _MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)(\d+)>")
 LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
-_MARKDOWN = re.compile(r"([`*_~|>\\])")
+_MARKDOWN = re.compile(r"([`*_~|>\\#\[\]])")
+# Control characters (a terminal escape sequence in the console) and the bidirectional-text
+# controls (which can make an echo read backwards) never come back; lone surrogates (undecodable
+# bytes from a command line) become U+FFFD.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+BACKTICK_STANDIN = "\u02cb"  # ˋ: looks like a backtick, cannot end a code span
 
 
 def neutralise_mentions(text: str) -> str:
@@ -23,13 +30,28 @@ def neutralise_mentions(text: str) -> str:
     return _MENTION.sub(fix, text)
 
 
-def echo(user_text: str, limit: int = 40) -> str:
-    """User text quoted back in a reply: shortened, markdown-escaped, unable to mention anyone."""
-    cleaned = " ".join(user_text.split())
+def printable(text: str) -> str:
+    """``text`` without control characters, bidi overrides or lone surrogates."""
+    return _UNPRINTABLE.sub(lambda m: "\ufffd" if "\ud800" <= m.group() <= "\udfff" else "", text)
+
+
+def echo(user_text: str, limit: int = 40, *, lead: str = "", code: bool = True) -> str:
+    """User text quoted back in a reply, safe for where it lands. Every echo goes through here.
+
+    Shortened to ``limit`` characters, whitespace collapsed, control characters dropped and every
+    mention broken with a zero-width space. By default it comes back as a complete code span
+    (`` `lead + text` ``): markdown escapes do not apply inside code spans (a backslash would show),
+    so a backtick, the one character that could end the span, is replaced by a look-alike.
+    ``lead`` is trusted text shown inside the same span (a prefix, ``--``). With ``code=False``
+    the text is for plain markdown instead: markdown characters are backslash-escaped.
+    """
+    cleaned = " ".join(printable(user_text).split())
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
-    cleaned = _MARKDOWN.sub(r"\\\1", cleaned)
-    return neutralise_mentions(cleaned)
+    if not code:
+        return _MARKDOWN.sub(r"\\\1", neutralise_mentions(lead + cleaned))
+    inner = neutralise_mentions((lead + cleaned).replace("`", BACKTICK_STANDIN))
+    return f"`{inner}`" if inner.strip() else "` `"
 
 
 def fmt_int(n: int) -> str:
