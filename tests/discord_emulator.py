@@ -585,6 +585,21 @@ class DiscordEmulator:
             f"/{name} was never synced (synced: {[c['name'] for c in self.commands]})"
         )
 
+    def add_stale_command(self, name: str, options: list[dict] | None = None) -> None:
+        """A global command Discord still lists although the bot has no such command (synced
+        by an older version, or renamed while the bot runs with COMMAND_SYNC=never)."""
+        self.commands.append(
+            {
+                "id": str(self.next_id()),
+                "application_id": str(self.app_id),
+                "name": name,
+                "description": "an old command",
+                "type": 1,
+                "options": options or [],
+                "version": str(self.next_id()),
+            }
+        )
+
     def _options(self, cmd: dict, values: dict[str, Any], focused: str | None) -> list[dict]:
         defined = {o["name"]: o for o in cmd.get("options", [])}
         out = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import difflib
 import gc
 import logging
 import re
@@ -30,10 +29,13 @@ from trendbot.bot.render import defer, send_reply, send_to_channel
 from trendbot.bot.settings import BotConfig
 from trendbot.bot.treesync import sync_tree
 from trendbot.commands import REGISTRY, CommandSpec, Context, Reply, invoke, lookup
-from trendbot.commands.ask import help_line, map_question
+from trendbot.commands.ask import MentionAnswer, answer_mention, read_mention
+from trendbot.commands.registry import closest_command, unknown_command_reply
 from trendbot.config import ConfigError, Settings
 
 log = logging.getLogger("trendbot.bot")
+# Stricter than the console's: in a server with several bots, `!play` is someone else's command.
+UNKNOWN_COMMAND_CUTOFF = 0.75
 
 # What the bot needs in a channel; the invite link asks for exactly these.
 INVITE_PERMISSIONS = discord.Permissions(
@@ -218,11 +220,15 @@ class TrendBotMixin:
         if message.author.bot or not self.accepting:
             return
         ctx = await self.get_context(message)
-        if ctx.command is not None:
+        mentioned = self._is_question(message, ctx)
+        # A registered command after an @mention goes through the mention reader, which can
+        # tell `@trendbot ratio NeurIPS 2019` from `@trendbot pytorch vs tensorflow at …`;
+        # other commands (the owner's `sync`) and `!` commands go to discord.py as usual.
+        if ctx.command is not None and not (mentioned and lookup(ctx.command.name)):
             async with self.inflight.track():
                 await self.invoke(ctx)  # type: ignore[attr-defined]
             return
-        if self._is_question(message, ctx):
+        if mentioned:
             async with self.inflight.track():
                 await self.answer_question(message)
             return
@@ -230,10 +236,11 @@ class TrendBotMixin:
             await self._maybe_unknown_command(ctx)
 
     def _is_question(self, message: discord.Message, ctx: commands.Context) -> bool:
+        """Mentioned anywhere in the message, or written in a DM without the prefix."""
         user = self.user  # type: ignore[attr-defined]
         if user is not None and user.id in message.raw_mentions:
             return True
-        return message.guild is None and not ctx.prefix  # a DM needs no prefix
+        return message.guild is None and not ctx.prefix
 
     def question_text(self, message: discord.Message) -> str:
         user = self.user  # type: ignore[attr-defined]
@@ -267,42 +274,35 @@ class TrendBotMixin:
             )
             return
         guild_id = message.guild.id if message.guild else None
-        prefix = self._taught_prefix()
-        mapped = map_question(self.core.store, self.question_text(message), commands=REGISTRY)
-        spec = lookup(mapped.command) if mapped else None
-        if mapped is None or spec is None:
-            reply = Reply(help_line(prefix), command="help")
-            await send_to_channel(message.channel, reply, reference=message)
-            return
-        retry = self.chart_budget.spend(message) if spec.slow else None
+        core = dataclasses.replace(self.core, prefix=self._taught_prefix())
+        readings = read_mention(core, self.question_text(message))
+        slow = any(r.spec.slow for r in readings)
+        retry = self.chart_budget.spend(message) if slow else None
         if retry:
-            reply = Reply(cooldown_text(retry), is_error=True)
-        else:
+            result = MentionAnswer(Reply(cooldown_text(retry), is_error=True), None, None)
+        elif slow:
             try:
-                reply = await self.answer(spec, mapped.args, guild_id=guild_id)
+                async with self.chart_slots.claim(guild_id):
+                    result = await asyncio.to_thread(answer_mention, core, readings)
             except ServerBusy as exc:
-                reply = Reply(f"{exc} Try again in a few seconds.", is_error=True)
-        note = mapped.preamble(prefix)
-        await send_to_channel(message.channel, reply, reference=message, note=note)
+                busy = Reply(f"{exc} Try again in a few seconds.", is_error=True)
+                result = MentionAnswer(busy, None, None)
+        else:
+            result = answer_mention(core, readings)
+        await send_to_channel(message.channel, result.reply, reference=message, note=result.note)
 
     async def _maybe_unknown_command(self, ctx: commands.Context) -> None:
         """`!raito` gets a suggestion; `!play` (another bot's command) gets silence."""
         if ctx.prefix != self.settings.command_prefix or not ctx.invoked_with:
             return
-        names = [n for c in self.commands for n in (c.name, *c.aliases)]  # type: ignore[attr-defined]
-        close = difflib.get_close_matches(ctx.invoked_with.lower(), names, n=1, cutoff=0.75)
-        if not close:
+        if closest_command(ctx.invoked_with, cutoff=UNKNOWN_COMMAND_CUTOFF) is None:
             return
-        cmd = self.get_command(close[0])  # type: ignore[attr-defined]
-        text = (
-            f"`{ctx.prefix}{ctx.invoked_with[:24]}` isn't a command I know. Did you mean "
-            f"`{ctx.prefix}{cmd.name}`? `{ctx.prefix}help` lists them all."
-        )
+        reply = unknown_command_reply(
+            ctx.invoked_with, ctx.prefix, cutoff=UNKNOWN_COMMAND_CUTOFF
+        ).finish()
         async with self.inflight.track():
             try:
-                await send_to_channel(
-                    ctx.channel, Reply(text, is_error=True), reference=ctx.message
-                )
+                await send_to_channel(ctx.channel, reply, reference=ctx.message)
             except discord.HTTPException as exc:
                 log.warning("could not send a suggestion: %s", exc)
 

@@ -20,6 +20,7 @@ from discord.ext import commands
 from trendbot.bot.limits import ServerBusy
 from trendbot.bot.render import send_to_channel, send_to_interaction
 from trendbot.commands import Reply, lookup
+from trendbot.commands.text import echo
 
 log = logging.getLogger("trendbot.bot.errors")
 
@@ -53,9 +54,9 @@ def user_message(error: BaseException, ctx: commands.Context | None = None) -> s
     if isinstance(error, commands.CheckFailure | app_commands.CheckFailure):
         return "You can't use that command here."
     if isinstance(error, app_commands.TransformerError):
-        return f"I couldn't read `{str(error.value)[:40]}` for that option.{_usage(ctx)}"
+        return f"I couldn't read {echo(str(error.value))} for that option.{_usage(ctx)}"
     if isinstance(error, commands.UserInputError):
-        return f"I couldn't read that: {str(error)[:200]}{_usage(ctx)}"
+        return f"I couldn't read that: {echo(str(error), 200, code=False)}{_usage(ctx)}"
     return None
 
 
@@ -151,6 +152,9 @@ class TrendTree(app_commands.CommandTree):
         if interaction.extras.get(REFUSED):
             return
         error_ = unwrap(error)
+        if isinstance(error_, app_commands.CommandNotFound):
+            await self._stale_command(interaction, error_)
+            return
         if interaction.type is discord.InteractionType.autocomplete:
             log.error("autocomplete failed", exc_info=(type(error_), error_, error_.__traceback__))
             return
@@ -170,3 +174,29 @@ class TrendTree(app_commands.CommandTree):
             await send_to_interaction(interaction, reply)
         except discord.HTTPException as exc:
             log.warning("could not deliver an error message: %s", exc)
+
+    async def _stale_command(
+        self, interaction: discord.Interaction, error: app_commands.CommandNotFound
+    ) -> None:
+        """A slash command Discord still lists but this bot no longer has (renamed or removed
+        while COMMAND_SYNC=never, or a registration from an older version). Not a crash: tell
+        the user privately how it gets refreshed, and log one line."""
+        name = " ".join([*error.parents, error.name])
+        log.warning(
+            "slash command /%s is registered with Discord but not in this bot (stale "
+            "registration); run `trendbot sync` or the owner's !sync to refresh",
+            name,
+        )
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+                return
+            prefix = getattr(getattr(interaction.client, "settings", None), "command_prefix", "!")
+            text = (
+                f"{echo(name, lead='/')} is gone: your Discord shows a list of commands older "
+                f"than this bot. The bot's owner can refresh it with `{prefix}sync` (it can take "
+                "a minute to show); `/help` lists the commands I answer now."
+            )
+            await send_to_interaction(interaction, Reply(text, is_error=True, ephemeral=True))
+        except discord.HTTPException as exc:
+            log.warning("could not answer a stale slash command: %s", exc)

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from trendbot.bot.app import TrendBotMixin
 
 SLASH_DESCRIPTION_MAX = 100
+# A year option: Discord's client refuses values outside the range before sending; the command
+# layer still answers any year it is given (with "no counts for …" where there are none).
+MIN_YEAR, MAX_YEAR = 1980, 2100
+Year = commands.Range[int, MIN_YEAR, MAX_YEAR]
 
 
 def spec_command(name: str, *, defer: bool, summary: str = "") -> Callable[[Any], Any]:
@@ -40,13 +44,19 @@ def spec_command(name: str, *, defer: bool, summary: str = "") -> Callable[[Any]
     return hybrid
 
 
+def _given(value: object) -> bool:
+    """A slash option the user filled in. `0` is a given value (and not a year): only an
+    absent option, an empty text or an unset switch is nothing."""
+    return value is not None and value is not False and value != ""
+
+
 def join_args(*parts: object, **options: object) -> str:
     """Slash options → the argument line the command layer parses ('NeurIPS 2019 --method x')."""
-    words = [str(p).strip() for p in parts if p not in (None, "", False)]
+    words = [str(p).strip() for p in parts if _given(p)]
     for key, value in options.items():
         if value is True:
             words.append(f"--{key}")
-        elif value not in (None, "", False):
+        elif _given(value):
             words.append(f"--{key} {str(value).strip()}")
     return " ".join(w for w in words if w)
 

@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from trendbot.bot.autocomplete import method_choices, venues_choices, year_choices
-from trendbot.bot.cogs import join_args, spec_command
+from trendbot.bot.cogs import Year, join_args, spec_command
 
 if TYPE_CHECKING:
     from trendbot.bot.app import TrendBotMixin
@@ -33,7 +33,7 @@ class ChartsCog(commands.Cog, name="charts"):
         ctx: commands.Context,
         *,
         venues: str = "",
-        year: int | None = None,
+        year: Year = None,
         kind: Literal["share", "counts"] = "share",
         field: Literal["vision", "language", "ml"] | None = None,
         method: str = "",

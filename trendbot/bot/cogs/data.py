@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from trendbot.bot.autocomplete import method_choices, venue_choices, year_choices
-from trendbot.bot.cogs import join_args, spec_command
+from trendbot.bot.cogs import Year, join_args, spec_command
 
 if TYPE_CHECKING:
     from trendbot.bot.app import TrendBotMixin
@@ -32,7 +32,7 @@ class DataCog(commands.Cog, name="data"):
     )
     @app_commands.autocomplete(venue=venue_choices, year=year_choices, method=method_choices)
     async def ratio(
-        self, ctx: commands.Context, *, venue: str = "", year: int | None = None, method: str = ""
+        self, ctx: commands.Context, *, venue: str = "", year: Year = None, method: str = ""
     ) -> None:
         await self.bot.respond(ctx, "ratio", join_args(venue, year, method=method))
 
@@ -44,7 +44,7 @@ class DataCog(commands.Cog, name="data"):
     @app_commands.describe(venue="Only this venue", year="Only this year", method=METHOD)
     @app_commands.autocomplete(venue=venue_choices, year=year_choices, method=method_choices)
     async def table(
-        self, ctx: commands.Context, *, venue: str = "", year: int | None = None, method: str = ""
+        self, ctx: commands.Context, *, venue: str = "", year: Year = None, method: str = ""
     ) -> None:
         await self.bot.respond(ctx, "table", join_args(venue, year, method=method))
 
@@ -52,6 +52,6 @@ class DataCog(commands.Cog, name="data"):
     @app_commands.describe(venue=VENUE, year=YEAR, method=METHOD)
     @app_commands.autocomplete(venue=venue_choices, year=year_choices, method=method_choices)
     async def source(
-        self, ctx: commands.Context, *, venue: str = "", year: int | None = None, method: str = ""
+        self, ctx: commands.Context, *, venue: str = "", year: Year = None, method: str = ""
     ) -> None:
         await self.bot.respond(ctx, "source", join_args(venue, year, method=method))
