@@ -11,13 +11,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from trendbot.storage.version import SCHEMA_VERSION
+from trendbot.storage.version import APPLICATION_ID, MIGRATION_SET, SCHEMA_VERSION
 
-MIGRATION_SET = "trendbot"
 migrations = Migrations(MIGRATION_SET)
-# ``PRAGMA application_id`` of every trendbot store: the ASCII bytes "TRND". It lets trendbot
-# recognise its own files positively and leave any other SQLite file alone.
-APPLICATION_ID = 0x54524E44
 
 # Frameworks are rows, not columns, so JAX, MXNet or PaddlePaddle counts need no migration.
 FRAMEWORKS = ("pytorch", "tensorflow", "jax", "keras", "mxnet", "paddlepaddle")

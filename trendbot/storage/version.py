@@ -6,3 +6,9 @@ at import that it equals the number of migrations.
 """
 
 SCHEMA_VERSION = 4
+
+# The migration set recorded in ``_sqlite_migrations`` and the ``PRAGMA application_id`` stamped on
+# every trendbot store (the ASCII bytes "TRND"): together they let trendbot recognise its own
+# files positively and leave any other SQLite file alone.
+MIGRATION_SET = "trendbot"
+APPLICATION_ID = 0x54524E44
