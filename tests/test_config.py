@@ -82,3 +82,23 @@ def test_tilde_in_path_settings_is_expanded(monkeypatch, tmp_path):
     s = Settings.from_env({"TRENDBOT_DB": "~/data/t.db", "TRENDBOT_OUT": "~/out"})
     assert s.db_path == str(tmp_path / "data" / "t.db")
     assert s.output_dir == str(tmp_path / "out")
+
+
+def test_env_example_lists_every_variable_trendbot_reads():
+    """Operators configure from .env.example: every variable read anywhere in the package (an
+    ``env.get("X")``/``environ.get("X")``, a helper called with "X", or a source URL) is there."""
+    import re
+    from pathlib import Path
+
+    from trendbot.config import SOURCE_URLS
+
+    root = Path(__file__).resolve().parents[1]
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))
+    read: set[str] = set(SOURCE_URLS)
+    pattern = re.compile(
+        r"""(?:get|getenv|_flag|_rate|_int|url_setting)\((?:env, )?["']([A-Z][A-Z0-9_]{2,})["']"""
+    )
+    for path in (root / "trendbot").rglob("*.py"):
+        read |= set(pattern.findall(path.read_text()))
+    assert "TRENDBOT_DB" in read and "COMMAND_COOLDOWN" in read  # the scan itself works
+    assert read - listed == set()
