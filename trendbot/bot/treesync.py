@@ -16,7 +16,7 @@ import sqlite3
 import discord
 from discord import app_commands
 
-from trendbot.storage import Store
+from trendbot.storage import Store, StoreError
 
 log = logging.getLogger("trendbot.bot.sync")
 
@@ -40,7 +40,7 @@ def _key(application_id: int | None, guild_id: int | None) -> str:
 def stored_hash(store: Store, application_id: int | None, guild_id: int | None = None) -> str:
     try:
         return store.get_meta(_key(application_id, guild_id)) or ""
-    except sqlite3.Error:
+    except (sqlite3.Error, StoreError):
         return ""
 
 
@@ -50,7 +50,7 @@ def remember_hash(
     """Record what was synced; a read-only database only costs a resync at the next start."""
     try:
         store.set_meta(_key(application_id, guild_id), value)
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, StoreError) as exc:
         log.warning("could not record the command tree hash (%s); will sync again next start", exc)
 
 

@@ -534,12 +534,17 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         if self.read_only:
             raise StoreError(f"the database {self.path} is {self.read_only}")
-        with self._lock, self.conn:
-            self.conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+        try:
+            with self._lock, self.conn:
+                self.conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)"
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise busy_error(self.path) from None
+            raise
 
     def schema_version(self) -> int:
         return self._rows("PRAGMA user_version")[0][0]
