@@ -151,12 +151,14 @@ class Loopback:
     max_in_flight: int = 0
     _routes: dict[str, _Route] = field(default_factory=dict)
     _server: TestServer | None = None
+    _base: str = ""
 
     async def __aenter__(self) -> Loopback:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._server = TestServer(app, host="127.0.0.1", port=0)
         await self._server.start_server()
+        self._base = str(self._server.make_url("")).rstrip("/")
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -165,8 +167,8 @@ class Loopback:
 
     @property
     def base(self) -> str:
-        assert self._server is not None
-        return str(self._server.make_url("")).rstrip("/")
+        """``http://127.0.0.1:<port>``; still readable after the server stopped."""
+        return self._base
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -27,9 +27,19 @@ from trendbot.collectors.http import (
 from trendbot.config import SOURCE_URLS, Settings
 
 # Fast manners for tests: no rate limit to speak of, tiny backoff.
-FAST = SourcePolicy("t", "T_URL", rate=1000, burst=1000, concurrency=8, attempts=4,
-                    backoff=0.01, backoff_max=0.05, max_wait=5.0,
-                    total_timeout=5.0, read_timeout=5.0)  # fmt: skip
+FAST = SourcePolicy(
+    "t",
+    "T_URL",
+    rate=1000,
+    burst=1000,
+    concurrency=8,
+    attempts=4,
+    backoff=0.01,
+    backoff_max=0.05,
+    max_wait=5.0,
+    total_timeout=5.0,
+    read_timeout=5.0,
+)
 
 
 def client_for(srv: Loopback, policy: SourcePolicy = FAST, env=None) -> HttpClient:
@@ -184,8 +194,11 @@ async def test_wait_over_the_cap_fails_at_once_with_the_reason():
 async def test_github_secondary_limit_403_with_retry_after():
     async with Loopback() as srv:
         body = {"message": "You have exceeded a secondary rate limit."}
-        srv.route("/repos/x", Reply.json(body, 403, headers=(("retry-after", "1"),)),
-                  Reply.json({"stargazers_count": 1}))  # fmt: skip
+        srv.route(
+            "/repos/x",
+            Reply.json(body, 403, headers=(("retry-after", "1"),)),
+            Reply.json({"stargazers_count": 1}),
+        )
         async with client_for(srv) as http:
             assert await http.get_json("t", "/repos/x") == {"stargazers_count": 1}
     first, second = srv.hits("/repos/x")
@@ -217,14 +230,19 @@ async def test_github_exhausted_primary_limit_beyond_cap_fails():
 
 async def test_source_signals_arxiv_openreview_stackexchange():
     reset_time = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() + 1.5))
-    policy = replace(FAST, signals=(arxiv_rate_exceeded, openreview_rate_limit,
-                                    stackexchange_backoff))  # fmt: skip
+    policy = replace(
+        FAST, signals=(arxiv_rate_exceeded, openreview_rate_limit, stackexchange_backoff)
+    )
     arxiv = replace(policy, max_wait=5.0)
     async with Loopback() as srv:
         srv.route("/api/query", Reply.rate_exceeded_200(), Reply.xml("<feed/>"))
-        srv.route("/notes", Reply.json({"name": "RateLimitError", "status": 429,
-                                        "details": {"resetTime": reset_time}}, 429),
-                  Reply.json({"notes": []}))  # fmt: skip
+        srv.route(
+            "/notes",
+            Reply.json(
+                {"name": "RateLimitError", "status": 429, "details": {"resetTime": reset_time}}, 429
+            ),
+            Reply.json({"notes": []}),
+        )
         srv.route("/2.3/questions", Reply.json({"items": [], "backoff": 1}))
         srv.route("/2.3/tags", Reply.json({"items": []}))
         async with client_for(srv, arxiv) as http:
@@ -247,9 +265,14 @@ def test_signals_ignore_ordinary_bodies():
     assert arxiv_rate_exceeded(200, {}, b"<feed/>") is None
     assert openreview_rate_limit(429, {}, b"not json") is None
     assert stackexchange_backoff(200, {}, b'{"items": []}') is None
-    violation = json.dumps({"error_id": 502, "error_name": "throttle_violation",
-                            "error_message": "too many requests from this IP, more requests "
-                                             "available in 82 seconds"}).encode()  # fmt: skip
+    violation = json.dumps(
+        {
+            "error_id": 502,
+            "error_name": "throttle_violation",
+            "error_message": "too many requests from this IP, more requests "
+            "available in 82 seconds",
+        }
+    ).encode()
     got = stackexchange_backoff(400, {}, violation)
     assert got is not None and got.wait == 82.0 and got.retry
 
