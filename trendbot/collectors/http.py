@@ -618,7 +618,11 @@ class HttpClient:
             )  # fmt: skip
         if check is not None and status < 300:
             try:
-                check(body)
+                # Parsing megabytes (a whole Anthology XML) would stall the event loop.
+                if len(body) > MiB:
+                    await asyncio.to_thread(check, body)
+                else:
+                    check(body)
             except Exception as exc:
                 self._fault(source, "malformed")
                 raise _Transient(
