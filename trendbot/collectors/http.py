@@ -369,8 +369,12 @@ class HttpClient:
         self.source_urls = dict(settings.source_urls if settings else SOURCE_URLS)
         self.policies = dict(DEFAULT_POLICIES)
         self.policies.update(policies or {})
+        if env is None:
+            env = settings.extra if settings and settings.extra else os.environ
+        self.env: Mapping[str, str] = env  # for sources' credentials; never logged
         self.user_agent = user_agent(env)
         self.stats = HttpStats()
+        self.state: dict[str, Any] = {}  # run-scoped source state, e.g. a login token
         self._limit_per_host = limit_per_host
         self._session: aiohttp.ClientSession | None = None
         self._states: dict[str, _SourceState] = {}
@@ -616,7 +620,7 @@ class HttpClient:
                 source, url, f"http_{status}",
                 f"{source} {method} {url}: HTTP {status} ({_snippet(body)}).", status,
             )  # fmt: skip
-        if check is not None and status < 300:
+        if check is not None:  # every status that reaches here is one the caller accepts
             try:
                 # Parsing megabytes (a whole Anthology XML) would stall the event loop.
                 if len(body) > MiB:
@@ -624,10 +628,10 @@ class HttpClient:
                 else:
                     check(body)
             except Exception as exc:
-                self._fault(source, "malformed")
-                raise _Transient(
-                    "malformed", f"the body is malformed ({exc})", None, status
-                ) from None
+                kind = getattr(exc, "kind", "malformed")
+                self._fault(source, kind)
+                reason = getattr(exc, "reason", None) or f"the body is malformed ({exc})"
+                raise _Transient(kind, reason, None, status) from None
         return Fetched(final_url, status, resp_headers, body, resp_headers.get("ETag"), False,
                        attempt_no)  # fmt: skip
 

@@ -33,7 +33,7 @@ import xml.etree.ElementTree as ET
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from trendbot.collectors.http import HttpClient, check_xml
+from trendbot.collectors.http import FetchError, HttpClient, check_xml
 from trendbot.collectors.papers.base import CollectError, Listing, PaperRef, clean_text
 
 SOURCE = "acl"
@@ -216,12 +216,15 @@ async def fetch_listing(http: HttpClient, venue: str, year: int) -> Listing:
     collection = collection_id(venue, year)
     path = xml_path(collection)
     url = http.url(XML_SOURCE, path)
-    got = await http.get(XML_SOURCE, path, check=check_xml, ok_statuses=(404,))
-    if got.status == 404:
+    try:
+        got = await http.get(XML_SOURCE, path, check=check_xml)
+    except FetchError as exc:
+        if exc.status != 404:
+            raise
         raise CollectError(
             f"The ACL Anthology has no collection {collection} ({url} answered 404): "
             f"{venue} {year} may not be published yet."
-        )
+        ) from None
     papers, tracks = await asyncio.to_thread(
         parse_collection, got.body, venue, year, http.base_url(SOURCE)
     )
