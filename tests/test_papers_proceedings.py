@@ -42,6 +42,20 @@ def test_neurips_2017_page():
     assert all(p.main and p.track == "main" for p in (a, b, c))
 
 
+def test_neurips_older_saved_page_shape():
+    # The 2020-2022 site: a plain list, /paper/{year}/hash/ links, authors in <i>.
+    page = (
+        '<div class="container-fluid"><div class="col"><h4>Advances in Neural Information '
+        'Processing Systems 33 (NeurIPS 2020)</h4><ul><li><a href="/paper/2020/hash/'
+        '0004d0b59e19461ff126e3a08a814c33-Abstract.html">Some Title</a> <i>A. Author, '
+        "B. Author</i></li><li><a href='/paper/2020'>not a paper</a></li></ul></div></div>"
+    )
+    (paper,) = neurips.parse_listing(page, f"{NIPS}/paper/2020", 2020)
+    assert paper.authors == ("A. Author", "B. Author") and paper.main
+    pdf = "/paper_files/paper/2020/file/0004d0b59e19461ff126e3a08a814c33-Paper.pdf"
+    assert paper.pdf_url == NIPS + pdf
+
+
 def test_neurips_2024_tracks():
     url = f"{NIPS}/paper_files/paper/2024"
     papers = neurips.parse_listing(fixture("neurips", "2024_year_excerpt.html"), url, 2024)

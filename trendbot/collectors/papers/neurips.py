@@ -44,8 +44,9 @@ from trendbot.collectors.papers.base import (
 SOURCE = "neurips"
 VENUES = ("NeurIPS",)
 FIRST_YEAR = 1987
+# /paper_files/paper/… since 2023; /paper/{year}/hash/… on the 2020-2022 site (saved pages).
 _ABSTRACT = re.compile(
-    r"/paper_files/paper/(\d{4})/hash/([0-9a-f]{8,64})-Abstract(?:-(\w+))?\.html"
+    r"/paper(?:_files/paper)?/(\d{4})/hash/([0-9a-f]{8,64})-Abstract(?:-(\w+))?\.html"
 )
 _TRACKS = {
     None: "main",
@@ -81,10 +82,12 @@ def pdf_path(year: int, paper_hash: str, token: str | None) -> str:
 def parse_listing(body: bytes | str, page_url: str, year: int) -> list[PaperRef]:
     """Pure: every paper entry of a year or volume page, in page order."""
     tree = LexborHTMLParser(body)
-    base = page_url.split("/paper_files/", 1)[0]
+    base = re.split(r"/paper(?:_files)?/", page_url, maxsplit=1)[0]
     papers: list[PaperRef] = []
-    for li in tree.css("ul.paper-list li"):
-        link = li.css_first('a[title="paper title"]') or next(
+    # Every <li> holding an abstract link: the current theme's ul.paper-list and older saved
+    # pages (a plain <ul>, authors in <i>) alike.
+    for li in tree.css("li"):
+        link = next(
             (a for a in li.css("a") if _ABSTRACT.search(a.attributes.get("href") or "")), None
         )
         if link is None:
