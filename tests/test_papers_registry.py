@@ -81,3 +81,15 @@ async def test_real_cvpr2019_page_served_on_loopback():
             stats = http.stats.as_dict()
     assert listing.main_count == 1294 and listing.missing_pdfs() == 0
     assert stats["requests"] == 1 and stats["bytes"] == len(page)
+
+
+async def test_a_source_fault_that_survives_retries_is_a_collect_error():
+    async with Loopback() as srv:
+        srv.route("/papers.php", Reply.error(503, "Service Unavailable"))
+        async with loopback_client(srv) as http:
+            with pytest.raises(CollectError) as err:
+                await list_papers(http, "ECCV", 2022)
+    assert str(err.value).startswith("Could not list ECCV 2022: ecva GET ")
+    assert str(err.value).endswith("HTTP 503 from the server, still failing after 3 attempts.")
+    assert err.value.__cause__.kind == "server_error"
+    assert len(srv.hits("/papers.php")) == 3

@@ -2,7 +2,7 @@
 
 ``await list_papers(http, "CVPR", 2019)`` returns a :class:`Listing` (every paper the source shows,
 each tagged with its track and whether it is in the main population); bad input or a source
-fault raises :class:`CollectError` (one sentence) or :class:`~trendbot.collectors.http.FetchError`.
+fault raises :class:`CollectError` (one sentence).
 
 | venues | default source | module |
 |---|---|---|
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from trendbot.collectors.http import HttpClient
+from trendbot.collectors.http import FetchError, HttpClient
 from trendbot.collectors.papers import acl_anthology, cvf, ecva, neurips, openreview, pmlr
 from trendbot.collectors.papers.base import CollectError, Listing, PaperRef
 
@@ -92,6 +92,13 @@ def population(venue: str, year: int, source: str | None = None) -> str:
 async def list_papers(
     http: HttpClient, venue: str, year: int, *, source: str | None = None
 ) -> Listing:
-    """List one venue-year from its default source (or ``source``, e.g. ``"openreview"``)."""
+    """List one venue-year from its default source (or ``source``, e.g. ``"openreview"``).
+
+    Every failure is a :class:`CollectError` with one sentence; a source fault that survived the
+    HTTP client's retries keeps its :class:`FetchError` (kind, status) as ``__cause__``.
+    """
     venue, module = _module(venue, year, source)
-    return await module.fetch_listing(http, venue, year)
+    try:
+        return await module.fetch_listing(http, venue, year)
+    except FetchError as exc:
+        raise CollectError(f"Could not list {venue} {year}: {exc.reason}") from exc
