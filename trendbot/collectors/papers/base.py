@@ -9,7 +9,6 @@ what was left out, but stay out of the main total.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 import unicodedata
@@ -112,8 +111,3 @@ def absolute(base: str, href: str | None) -> str | None:
     if not href or href.startswith(("#", "javascript:")):
         return None
     return urljoin(base, href)
-
-
-def short_hash(*parts: str) -> str:
-    """A short, stable id for sources without one of their own."""
-    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:12]
