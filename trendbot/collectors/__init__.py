@@ -1,9 +1,11 @@
 """Collectors keep the store current from public sources (one module per source).
 
-None ships yet: the bundled seed (``trendbot.storage.seed``) is the only data source so far.
-The shape each collector will follow, dogsheep style: an async ``fetch_*`` (aiohttp, base URL
-configurable, retries with backoff on timeouts, 429 and 5xx), a pure ``transform_*`` from the
-source's records to store rows, and a ``save_*`` that writes through ``upsert_all`` inside one
-transaction and logs the run in ``collection_runs``, so a partial run never changes stored
-numbers.
+- ``http``: the one HTTP client every collector uses (rate, concurrency, timeouts, retries,
+  rate-limit signals, ETags, stats).
+- ``papers``: one module per paper-listing source; ``papers.list_papers(http, venue, year)``
+  returns a ``Listing`` of ``PaperRef`` rows (pure parsers, I/O at the edges).
+
+Collectors fetch and parse; storing what they return (one transaction per run, logged in
+``collection_runs``) belongs to the pipeline that drives them, so a partial run never changes
+stored numbers.
 """

@@ -1,0 +1,670 @@
+"""One polite, robust HTTP client shared by every collector.
+
+Why one client: every source must see the same manners (a User-Agent that names trendbot and
+where to read about it, a request rate, a bound on parallel requests, timeouts, a body-size cap)
+and every run must be able to say afterwards what it cost (requests, retries, faults by kind,
+bytes). Sources differ only in a :class:`SourcePolicy`: base URL setting, rate, limits and the
+*throttle signals* they use to say "slow down" (a 429, GitHub's ``x-ratelimit-*`` headers,
+Stack Exchange's ``backoff`` field, arXiv's ``Rate exceeded.`` body with status 200,
+OpenReview's 429 JSON naming ``resetTime``).
+
+Retries go through tenacity (transient faults only: timeouts, connection errors, 429, 5xx,
+truncated bodies, malformed bodies when the caller asks). A server's requested wait
+(``Retry-After`` in seconds or as an HTTP-date, a rate-limit reset time) is honoured up to the
+source's ``max_wait``; a longer one fails that request at once with a recorded reason instead of
+sleeping for hours. Faults that survive retries raise :class:`FetchError`, whose ``reason`` is one
+sentence a user can read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import aiohttp
+from aiolimiter import AsyncLimiter
+from multidict import CIMultiDict, CIMultiDictProxy
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+import trendbot
+from trendbot.config import SOURCE_URLS, Settings
+
+log = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+
+
+# --- what a source may say about its limits ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """A source asking trendbot to slow down, read from one response.
+
+    ``retry``: the response itself is a refusal (try again after ``wait``); when False the
+    response is good but the *next* request to that source must wait ``wait`` seconds (GitHub's
+    last request of the hour, Stack Exchange's ``backoff``). ``wait`` None means "unspecified":
+    the client backs off exponentially instead.
+    """
+
+    wait: float | None
+    reason: str
+    retry: bool = True
+
+
+# A throttle signal reads (status, headers, body) and returns a Throttle, or None for "not me".
+Signal = Callable[[int, Mapping[str, str], bytes], Throttle | None]
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP-date (RFC 9110)."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    now = time.time() if now is None else now
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive header lookup that also works on a plain dict."""
+    if name in headers:
+        return headers[name]
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _reset_wait(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds until an ``x-ratelimit-reset`` (epoch seconds, as GitHub and OpenReview send)."""
+    raw = _header(headers, "x-ratelimit-reset")
+    try:
+        return max(0.0, float(raw) - now) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def standard_throttle(status: int, headers: Mapping[str, str], body: bytes) -> Throttle | None:
+    """The signals every source shares: 429/503 with ``Retry-After``, rate-limit headers.
+
+    GitHub answers an exhausted primary limit with 403 (or 429) and ``x-ratelimit-remaining: 0``
+    plus an epoch ``x-ratelimit-reset``; a secondary limit with 403 and ``retry-after``. A 2xx with
+    ``x-ratelimit-remaining: 0`` is a good answer, but the next call must wait for the reset.
+    """
+    now = time.time()
+    retry_after = parse_retry_after(_header(headers, "retry-after"), now)
+    remaining = (_header(headers, "x-ratelimit-remaining") or "").strip()
+    if status == 429 or (status == 403 and (retry_after is not None or remaining == "0")):
+        if retry_after is not None:
+            return Throttle(retry_after, f"HTTP {status} with Retry-After")
+        reset = _reset_wait(headers, now) if remaining == "0" else None
+        if reset is not None:
+            return Throttle(reset, f"HTTP {status}, rate limit exhausted until x-ratelimit-reset")
+        return Throttle(None, f"HTTP {status} Too Many Requests" if status == 429 else "HTTP 403")
+    if status == 503 and retry_after is not None:
+        return Throttle(retry_after, "HTTP 503 with Retry-After")
+    if 200 <= status < 300 and remaining == "0":
+        reset = _reset_wait(headers, now)
+        if reset is not None:
+            return Throttle(reset, "rate limit used up until x-ratelimit-reset", retry=False)
+    return None
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def stackexchange_backoff(status: int, headers: Mapping[str, str], body: bytes) -> Throttle | None:
+    """Stack Exchange: a ``backoff`` field (seconds) in a 200 JSON body means "pause this method";
+    a 400 ``throttle_violation`` (error_id 502) names the wait in its message."""
+    data = _json_object(body) if body[:1] == b"{" else None
+    if not data:
+        return None
+    if data.get("error_name") == "throttle_violation" or data.get("error_id") == 502:
+        message = str(data.get("error_message", ""))
+        digits = [int(w) for w in message.replace(".", " ").split() if w.isdigit()]
+        wait = float(digits[-1]) if digits else None
+        return Throttle(wait, "Stack Exchange throttle_violation")
+    backoff = data.get("backoff")
+    if isinstance(backoff, int | float) and backoff > 0:
+        return Throttle(float(backoff), "Stack Exchange backoff field", retry=False)
+    return None
+
+
+ARXIV_MIN_WAIT = 3.0  # the arXiv API terms: no more than one request every three seconds
+
+
+def arxiv_rate_exceeded(status: int, headers: Mapping[str, str], body: bytes) -> Throttle | None:
+    """arXiv answers overload with the plain body ``Rate exceeded.``, sometimes with status 200."""
+    if body.strip()[:20].lower().startswith(b"rate exceeded"):
+        return Throttle(ARXIV_MIN_WAIT, f"arXiv 'Rate exceeded.' body (HTTP {status})")
+    return None
+
+
+def openreview_rate_limit(status: int, headers: Mapping[str, str], body: bytes) -> Throttle | None:
+    """OpenReview's 429 is JSON: ``{"name": "RateLimitError", "details": {"resetTime": ISO}}``."""
+    if status != 429:
+        return None
+    details = (_json_object(body) or {}).get("details") or {}
+    reset = details.get("resetTime") if isinstance(details, dict) else None
+    if isinstance(reset, str):
+        with contextlib.suppress(ValueError):
+            when = datetime.fromisoformat(reset.replace("Z", "+00:00"))
+            return Throttle(max(0.0, when.timestamp() - time.time()), "OpenReview RateLimitError")
+    return None
+
+
+# --- per-source policy ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourcePolicy:
+    """How trendbot treats one source. Rates are requests per second; times are seconds."""
+
+    name: str
+    base_setting: str  # key of Settings.source_urls holding the base URL
+    rate: float = 1.0
+    burst: int = 1
+    concurrency: int = 2
+    connect_timeout: float = 15.0
+    total_timeout: float = 120.0
+    read_timeout: float = 60.0  # longest silence while reading a body (big PDFs stream for long)
+    max_body: int = 64 * MiB
+    attempts: int = 5
+    backoff: float = 1.0  # first backoff step; grows exponentially with jitter
+    backoff_max: float = 60.0
+    max_wait: float = 300.0  # longest server-requested wait honoured; longer fails the request
+    signals: tuple[Signal, ...] = ()
+
+
+# The sources trendbot knows, with manners taken from each one's documented or observed limits
+# (see the README's "Collectors" section). Paper sites publish no limit: one request a second.
+DEFAULT_POLICIES: dict[str, SourcePolicy] = {
+    p.name: p
+    for p in (
+        SourcePolicy("neurips", "NEURIPS_BASE_URL"),
+        SourcePolicy("pmlr", "PMLR_BASE_URL"),
+        SourcePolicy("cvf", "CVF_BASE_URL"),
+        SourcePolicy("ecva", "ECVA_BASE_URL"),
+        SourcePolicy("acl_xml", "ACL_ANTHOLOGY_XML_BASE_URL"),
+        SourcePolicy("acl", "ACL_ANTHOLOGY_BASE_URL"),
+        # OpenReview: 500 notes requests per hour per account; one every two seconds stays far
+        # below it. Its 429 names resetTime (up to an hour): cap the wait at 15 minutes.
+        SourcePolicy(
+            "openreview",
+            "OPENREVIEW_BASE_URL",
+            rate=0.5,
+            max_wait=900.0,
+            signals=(openreview_rate_limit,),
+        ),
+        SourcePolicy(
+            "openreview_v1",
+            "OPENREVIEW_V1_BASE_URL",
+            rate=0.5,
+            max_wait=900.0,
+            signals=(openreview_rate_limit,),
+        ),
+        SourcePolicy("github", "GITHUB_BASE_URL", rate=1.0, concurrency=2, max_wait=900.0),
+        SourcePolicy("clickhouse", "CLICKHOUSE_BASE_URL", rate=0.5, concurrency=1),
+        SourcePolicy("pypistats", "PYPISTATS_BASE_URL", rate=0.4, concurrency=1),  # 30/min
+        SourcePolicy("hn_algolia", "HN_ALGOLIA_BASE_URL", rate=2.0),
+        SourcePolicy(
+            "stackexchange",
+            "STACKEXCHANGE_BASE_URL",
+            rate=1.0,
+            concurrency=1,
+            signals=(stackexchange_backoff,),
+        ),
+        SourcePolicy("hf", "HF_BASE_URL", rate=1.0),
+        SourcePolicy(
+            "arxiv",
+            "ARXIV_BASE_URL",
+            rate=1 / 3,
+            concurrency=1,
+            signals=(arxiv_rate_exceeded,),
+        ),
+    )
+}
+
+
+# --- results and errors --------------------------------------------------------------------------
+
+
+class FetchError(Exception):
+    """A request that failed for good. ``reason`` is one sentence; ``kind`` one fault word."""
+
+    def __init__(
+        self, source: str, url: str, kind: str, reason: str, status: int | None = None
+    ) -> None:
+        self.source, self.url, self.kind, self.status = source, url, kind, status
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One answered request. ``not_modified``: a 304 for the ETag sent (body is empty)."""
+
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    etag: str | None = None
+    not_modified: bool = False
+    attempts: int = 1
+
+    def text(self, encoding: str = "utf-8") -> str:
+        return self.body.decode(encoding, errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class HttpStats:
+    """What a run's requests cost, for the run record. Counts every attempt."""
+
+    requests: int = 0
+    retries: int = 0
+    not_modified: int = 0
+    bytes: int = 0
+    waited_seconds: float = 0.0
+    faults: Counter[str] = field(default_factory=Counter)
+    per_source: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def _bump(self, source: str, name: str, n: float = 1) -> None:
+        self.per_source.setdefault(source, Counter())[name] += n  # type: ignore[assignment]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "not_modified": self.not_modified,
+            "bytes": self.bytes,
+            "waited_seconds": round(self.waited_seconds, 3),
+            "faults": dict(self.faults),
+            "per_source": {k: dict(v) for k, v in self.per_source.items()},
+        }
+
+
+class _Transient(Exception):
+    """A fault worth another attempt; ``wait`` is the server's requested pause, if any."""
+
+    def __init__(
+        self, kind: str, reason: str, wait: float | None = None, status: int | None = None
+    ):
+        super().__init__(reason)
+        self.kind, self.reason, self.wait, self.status = kind, reason, wait, status
+
+
+def user_agent(env: Mapping[str, str] | None = None) -> str:
+    """``trendbot/<version> (+<project URL>[; <TRENDBOT_CONTACT>])``: who is calling, and how to
+    reach them, as the sources' policies ask."""
+    env = os.environ if env is None else env
+    contact = (env.get("TRENDBOT_CONTACT") or "").strip()
+    extra = f"; {contact}" if contact else ""
+    return f"trendbot/{trendbot.__version__} (+{trendbot.PROJECT_URL}{extra})"
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 120:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+@dataclass
+class _SourceState:
+    policy: SourcePolicy
+    limiter: AsyncLimiter
+    semaphore: asyncio.Semaphore
+    not_before: float = 0.0  # monotonic time before which no request may start
+
+
+class HttpClient:
+    """The run's HTTP client: one ``aiohttp.ClientSession``, per-source rate and concurrency.
+
+    Use as ``async with HttpClient(settings) as http: await http.get("cvf", "/CVPR2024")``.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        policies: Mapping[str, SourcePolicy] | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        limit_per_host: int = 4,
+    ) -> None:
+        self.source_urls = dict(settings.source_urls if settings else SOURCE_URLS)
+        self.policies = dict(DEFAULT_POLICIES)
+        self.policies.update(policies or {})
+        if env is None:
+            env = settings.extra if settings and settings.extra else os.environ
+        self.env: Mapping[str, str] = env  # for sources' credentials; never logged
+        self.user_agent = user_agent(env)
+        self.stats = HttpStats()
+        self.state: dict[str, Any] = {}  # run-scoped source state, e.g. a login token
+        self._limit_per_host = limit_per_host
+        self._session: aiohttp.ClientSession | None = None
+        self._states: dict[str, _SourceState] = {}
+
+    async def __aenter__(self) -> HttpClient:
+        connector = aiohttp.TCPConnector(limit=32, limit_per_host=self._limit_per_host)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            headers={"User-Agent": self.user_agent},
+            auto_decompress=True,
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # --- helpers ---
+
+    def policy(self, source: str) -> SourcePolicy:
+        try:
+            return self.policies[source]
+        except KeyError:
+            raise ValueError(f"No HTTP policy for source {source!r}.") from None
+
+    def base_url(self, source: str) -> str:
+        return self.source_urls[self.policy(source).base_setting].rstrip("/")
+
+    def url(self, source: str, path: str) -> str:
+        """An absolute URL: ``path`` as is when it is already absolute, else under the base."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url(source)}/{path.lstrip('/')}"
+
+    def _state(self, source: str) -> _SourceState:
+        state = self._states.get(source)
+        if state is None:
+            p = self.policy(source)
+            state = _SourceState(
+                p, AsyncLimiter(p.burst, p.burst / p.rate), asyncio.Semaphore(p.concurrency)
+            )
+            self._states[source] = state
+        return state
+
+    # --- requests ---
+
+    async def get(self, source: str, path: str, **kwargs: Any) -> Fetched:
+        return await self.request(source, "GET", path, **kwargs)
+
+    async def get_json(self, source: str, path: str, **kwargs: Any) -> Any:
+        """GET and parse JSON; a malformed body is retried like a transient fault."""
+        kwargs.setdefault("check", check_json)
+        return (await self.get(source, path, **kwargs)).json()
+
+    async def request(
+        self,
+        source: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        etag: str | None = None,
+        check: Callable[[bytes], object] | None = None,
+        max_body: int | None = None,
+        timeout: float | None = None,
+        ok_statuses: Sequence[int] = (),
+    ) -> Fetched:
+        """One request with retries. ``check`` validates the body (raise to call it malformed
+        and retry); ``etag`` sends ``If-None-Match`` and turns a 304 into ``not_modified``;
+        statuses in ``ok_statuses`` (e.g. 404 where "absent" is an answer) are returned as is.
+        """
+        if self._session is None:
+            raise RuntimeError("HttpClient is not open: use 'async with HttpClient(...)'.")
+        state = self._state(source)
+        policy = state.policy
+        url = self.url(source, path)
+        send_headers = dict(headers or {})
+        if etag:
+            send_headers["If-None-Match"] = etag
+        attempts = 0
+
+        async def attempt() -> Fetched:
+            nonlocal attempts
+            attempts += 1
+            return await self._attempt(
+                state, method, url, params, send_headers, json_body, check,
+                max_body or policy.max_body, timeout, ok_statuses, attempts,
+            )  # fmt: skip
+
+        backoff = wait_random_exponential(multiplier=policy.backoff, max=policy.backoff_max)
+
+        def wait(retry_state: RetryCallState) -> float:
+            outcome = retry_state.outcome
+            exc = outcome.exception() if outcome else None
+            if isinstance(exc, _Transient) and exc.wait is not None:
+                return exc.wait
+            return backoff(retry_state)
+
+        def before_sleep(retry_state: RetryCallState) -> None:
+            exc = retry_state.outcome.exception() if retry_state.outcome else None
+            sleep = retry_state.next_action.sleep if retry_state.next_action else 0.0
+            self.stats.retries += 1
+            self.stats.waited_seconds += sleep
+            self.stats._bump(source, "retries")
+            log.info("%s: %s; retrying in %.1f s (%s)", source, exc, sleep, url)
+
+        try:
+            async for tries in AsyncRetrying(
+                stop=stop_after_attempt(policy.attempts),
+                wait=wait,
+                retry=retry_if_exception_type(_Transient),
+                before_sleep=before_sleep,
+                reraise=True,
+            ):
+                with tries:
+                    return await attempt()
+        except _Transient as exc:
+            raise FetchError(
+                source,
+                url,
+                exc.kind,
+                f"{source} {method} {url}: {exc.reason}, still failing after {attempts} attempts.",
+                exc.status,
+            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _fault(self, source: str, kind: str) -> None:
+        self.stats.faults[kind] += 1
+        self.stats._bump(source, f"fault:{kind}")
+
+    def _capped(self, state: _SourceState, url: str, method: str, throttle: Throttle) -> None:
+        """Refuse a wait longer than the source's cap: fail now with the reason, don't sleep."""
+        policy = state.policy
+        if throttle.wait is not None and throttle.wait > policy.max_wait:
+            self._fault(policy.name, "wait_over_cap")
+            raise FetchError(
+                policy.name,
+                url,
+                "wait_over_cap",
+                f"{policy.name} {method} {url}: the source asked trendbot to wait "
+                f"{_duration(throttle.wait)} ({throttle.reason}), longer than the "
+                f"{_duration(policy.max_wait)} cap; try again later.",
+            )
+
+    async def _attempt(
+        self,
+        state: _SourceState,
+        method: str,
+        url: str,
+        params: Any,
+        headers: dict[str, str],
+        json_body: Any,
+        check: Callable[[bytes], object] | None,
+        max_body: int,
+        timeout: float | None,
+        ok_statuses: Sequence[int],
+        attempt_no: int,
+    ) -> Fetched:
+        policy = state.policy
+        source = policy.name
+        pause = state.not_before - time.monotonic()
+        if pause > 0:
+            self._capped(state, url, method, Throttle(pause, "an earlier rate-limit signal"))
+            self.stats.waited_seconds += pause
+            await asyncio.sleep(pause)
+        client_timeout = aiohttp.ClientTimeout(
+            total=timeout or policy.total_timeout,
+            connect=policy.connect_timeout,
+            sock_read=policy.read_timeout,
+        )
+        assert self._session is not None
+        async with state.semaphore:
+            await state.limiter.acquire()
+            self.stats.requests += 1
+            self.stats._bump(source, "requests")
+            try:
+                async with self._session.request(
+                    method,
+                    url,
+                    params=params,
+                    headers=headers,
+                    json=json_body,
+                    timeout=client_timeout,
+                ) as resp:
+                    status = resp.status
+                    resp_headers = CIMultiDictProxy(CIMultiDict(resp.headers))
+                    if status == 304:
+                        self.stats.not_modified += 1
+                        self.stats._bump(source, "not_modified")
+                        return Fetched(
+                            str(resp.url), 304, resp_headers, b"",
+                            resp.headers.get("ETag") or headers.get("If-None-Match"),
+                            True, attempt_no,
+                        )  # fmt: skip
+                    declared = resp.content_length
+                    if declared is not None and declared > max_body:
+                        self._fault(source, "too_large")
+                        raise FetchError(
+                            source, url, "too_large",
+                            f"{source} {method} {url}: the body is {declared:,} bytes, over the "
+                            f"{max_body:,}-byte limit.", status,
+                        )  # fmt: skip
+                    body = await self._read_capped(resp, source, method, url, max_body)
+                    final_url = str(resp.url)
+            except (TimeoutError, aiohttp.ServerTimeoutError):
+                self._fault(source, "timeout")
+                raise _Transient("timeout", "timed out") from None
+            except aiohttp.ClientPayloadError as exc:
+                self._fault(source, "truncated")
+                raise _Transient("truncated", f"the body arrived truncated ({exc})") from None
+            except aiohttp.ClientConnectionError as exc:
+                self._fault(source, "connection")
+                raise _Transient("connection", f"connection failed ({exc})") from None
+        self.stats.bytes += len(body)
+        self.stats._bump(source, "bytes", len(body))
+        if declared is not None and len(body) < declared and "Content-Encoding" not in resp_headers:
+            self._fault(source, "truncated")
+            raise _Transient("truncated", f"got {len(body)} of {declared} bytes")
+
+        for signal in (*policy.signals, standard_throttle):
+            throttle = signal(status, resp_headers, body)
+            if throttle is None:
+                continue
+            self._capped(state, url, method, throttle)
+            if throttle.retry:
+                self._fault(source, "rate_limited")
+                raise _Transient("rate_limited", throttle.reason, throttle.wait, status)
+            state.not_before = max(state.not_before, time.monotonic() + (throttle.wait or 0.0))
+            break
+        if status >= 500:
+            self._fault(source, "server_error")
+            wait = parse_retry_after(resp_headers.get("Retry-After"))
+            raise _Transient("server_error", f"HTTP {status} from the server", wait, status)
+        if status >= 400 and status not in ok_statuses:
+            self._fault(source, f"http_{status}")
+            raise FetchError(
+                source, url, f"http_{status}",
+                f"{source} {method} {url}: HTTP {status} ({_snippet(body)}).", status,
+            )  # fmt: skip
+        if check is not None:  # every status that reaches here is one the caller accepts
+            try:
+                # Parsing megabytes (a whole Anthology XML) would stall the event loop.
+                if len(body) > MiB:
+                    await asyncio.to_thread(check, body)
+                else:
+                    check(body)
+            except Exception as exc:
+                kind = getattr(exc, "kind", "malformed")
+                self._fault(source, kind)
+                reason = getattr(exc, "reason", None) or f"the body is malformed ({exc})"
+                raise _Transient(kind, reason, None, status) from None
+        return Fetched(final_url, status, resp_headers, body, resp_headers.get("ETag"), False,
+                       attempt_no)  # fmt: skip
+
+    async def _read_capped(
+        self, resp: aiohttp.ClientResponse, source: str, method: str, url: str, max_body: int
+    ) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(256 * 1024):
+            size += len(chunk)
+            if size > max_body:
+                self._fault(source, "too_large")
+                raise FetchError(
+                    source, url, "too_large",
+                    f"{source} {method} {url}: the body passed the {max_body:,}-byte limit.",
+                    resp.status,
+                )  # fmt: skip
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _snippet(body: bytes, limit: int = 120) -> str:
+    text = " ".join(body[:2000].decode("utf-8", errors="replace").split())
+    return text[:limit] + ("…" if len(text) > limit else "") if text else "empty body"
+
+
+def check_json(body: bytes) -> None:
+    """A ``check`` for :meth:`HttpClient.request`: the body must be JSON."""
+    json.loads(body)
+
+
+def check_xml(body: bytes) -> None:
+    """A ``check``: the body must be well-formed XML (parsed safely: no entities, no network)."""
+    from defusedxml import ElementTree
+
+    ElementTree.fromstring(body)
