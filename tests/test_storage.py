@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from tests.conftest import SHARED
 from trendbot.storage import StoreError, open_store
-from trendbot.storage.schema import MIGRATION_NAMES, SCHEMA_VERSION
+from trendbot.storage.schema import MIGRATION_NAMES, PAPER_COUNTS_PK, SCHEMA_VERSION
 from trendbot.storage.seed import apply_seed, load_bundle
 from trendbot.storage.store import _connect, migrate
 
@@ -82,11 +82,9 @@ def test_data_version_tracks_real_changes_only(store):
     table = store.db.table("paper_counts")
     row = dict(next(iter(table.rows_where("venue_id = 'icml' AND year = 2019"))))
     v0 = store.data_version()
-    table.upsert(row, pk=("venue_id", "year", "method_id", "framework"))
+    table.upsert(row, pk=PAPER_COUNTS_PK)
     assert store.data_version() == v0
-    table.upsert(
-        {**row, "papers": row["papers"] + 5}, pk=("venue_id", "year", "method_id", "framework")
-    )
+    table.upsert({**row, "papers": row["papers"] + 5}, pk=PAPER_COUNTS_PK)
     assert store.data_version() == v0 + 1
     store.db.table("metrics").insert(
         {

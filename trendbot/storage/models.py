@@ -30,6 +30,12 @@ class Source:
 
 @dataclass(frozen=True)
 class Method:
+    """A named, versioned counting rule: the terms searched per framework and how papers count.
+
+    ``exclusive``: the study's rule (a paper naming both PyTorch and TensorFlow counts for
+    neither); ``both``: a pair also reported together as its own figure ("pytorch+tensorflow").
+    """
+
     id: str
     name: str
     version: str
@@ -41,6 +47,22 @@ class Method:
     affiliation_filter: str
     is_default: bool
     aliases: tuple[str, ...] = ()
+    terms: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+    both: tuple[str, ...] = ()
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        return tuple(self.terms) or ("pytorch", "tensorflow")
+
+    @property
+    def figures(self) -> tuple[str, ...]:
+        """Every figure the method reports, in display order (frameworks, then the pair)."""
+        return (*self.frameworks, *(("+".join(self.both),) if self.both else ()))
+
+    @property
+    def two_way(self) -> bool:
+        """Counts exactly PyTorch against TensorFlow, as the 2019 study did."""
+        return set(self.frameworks) == {"pytorch", "tensorflow"} and not self.both
 
 
 @dataclass(frozen=True)
@@ -56,6 +78,9 @@ class VenueYear:
     note: str
     source_id: str
     collected_at: str
+    # The same venue-year from other sources (e.g. trendbot's own collection beside the study's
+    # published figure), least preferred last.
+    others: tuple[VenueYear, ...] = field(default=(), hash=False, compare=False)
 
     @property
     def pytorch(self) -> int:

@@ -15,6 +15,9 @@ from trendbot.storage.version import APPLICATION_ID, MIGRATION_SET, SCHEMA_VERSI
 
 migrations = Migrations(MIGRATION_SET)
 
+# The key of ``paper_counts`` since migration 0005: the source is part of it, so the study's
+# published figure and a collected one for the same venue-year are both kept.
+PAPER_COUNTS_PK = ("venue_id", "year", "method_id", "framework", "source_id")
 # Frameworks are rows, not columns, so JAX, MXNet or PaddlePaddle counts need no migration.
 FRAMEWORKS = ("pytorch", "tensorflow", "jax", "keras", "mxnet", "paddlepaddle")
 
@@ -153,17 +156,21 @@ def _data_version_triggers(db: Database) -> None:
     Charts and subscription posts key their caches on this value, so an upsert that rewrites a
     row with the same numbers must not bump it; the UPDATE triggers compare old and new values.
     """
+    _count_triggers(db, "paper_counts", ("papers", "total_papers", "population", "source_id"))
+    _count_triggers(db, "metrics", ("value",))
+
+
+def _count_triggers(db: Database, table: str, watched: tuple[str, ...]) -> None:
+    """Triggers that bump ``meta.data_version`` on an insert, a delete, or an update that
+    changes one of the ``watched`` columns. Migrations call this with the columns of their
+    time; it is not edited, so what an old migration created stays what it created."""
     bump = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version';"
-    for table, watched in (
-        ("paper_counts", ("papers", "total_papers", "population", "source_id")),
-        ("metrics", ("value",)),
-    ):
-        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in watched)
-        db.execute(f"CREATE TRIGGER {table}_dv_ins AFTER INSERT ON {table} BEGIN {bump} END")
-        db.execute(f"CREATE TRIGGER {table}_dv_del AFTER DELETE ON {table} BEGIN {bump} END")
-        db.execute(
-            f"CREATE TRIGGER {table}_dv_upd AFTER UPDATE ON {table} WHEN {changed} BEGIN {bump} END"
-        )
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in watched)
+    db.execute(f"CREATE TRIGGER {table}_dv_ins AFTER INSERT ON {table} BEGIN {bump} END")
+    db.execute(f"CREATE TRIGGER {table}_dv_del AFTER DELETE ON {table} BEGIN {bump} END")
+    db.execute(
+        f"CREATE TRIGGER {table}_dv_upd AFTER UPDATE ON {table} WHEN {changed} BEGIN {bump} END"
+    )
 
 
 @migrations(name="0004_application_id")
@@ -171,6 +178,111 @@ def _application_id(db: Database) -> None:
     """Mark the file as a trendbot store (stores made before this were recognised by their
     migrations table; see ``storage.store.inspect_file``)."""
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+@migrations(name="0005_paper_collection")
+def _paper_collection(db: Database) -> None:
+    """What the paper collectors need (issue 8).
+
+    - ``methods.terms``: terms per framework (one JSON object), so a method can count JAX,
+      MXNet or any other framework; ``both``: the pair a method also reports together
+      (``modern``'s "pytorch+tensorflow"). The two old term columns stay for older readers.
+    - ``paper_counts`` gets the source into its key: a collected figure never overwrites the
+      study's published one, both are kept, each with its source.
+    - ``papers`` gets each paper's track, whether it is in the main population, and the state of
+      its collection (pending / ok / no_text / failed with the reason, pages, attempts, and the
+      rule versions it was read with); ``paper_mentions.counted`` says whether a named
+      framework counts under the method (the study's rule drops papers naming both).
+    - ``paper_listings``: the last listing of each venue-year (source, population, when).
+    - ``http_etags``: validators for conditional requests (304s cost no quota).
+    - ``papers_fts``: title search for ``!paper``.
+    """
+    db.execute("ALTER TABLE methods ADD COLUMN terms TEXT NOT NULL DEFAULT '{}'")
+    db.execute("ALTER TABLE methods ADD COLUMN both_pair TEXT NOT NULL DEFAULT ''")
+    db.execute(
+        "UPDATE methods SET terms = json_object("
+        "'pytorch', json(pytorch_terms), 'tensorflow', json(tensorflow_terms))"
+    )
+    db.execute(
+        """
+        CREATE TABLE paper_counts_v5 (
+            venue_id TEXT NOT NULL REFERENCES venues(id),
+            year INTEGER NOT NULL,
+            method_id TEXT NOT NULL REFERENCES methods(id),
+            framework TEXT NOT NULL,
+            papers INTEGER NOT NULL CHECK (papers >= 0),
+            total_papers INTEGER NOT NULL CHECK (total_papers >= 0),
+            population TEXT NOT NULL DEFAULT 'accepted',
+            note TEXT NOT NULL DEFAULT '',
+            source_id TEXT NOT NULL REFERENCES sources(id),
+            collected_at TEXT NOT NULL,
+            PRIMARY KEY (venue_id, year, method_id, framework, source_id)
+        )"""
+    )
+    # Copied before the triggers exist on the new table: moving rows is not a change of data.
+    db.execute("INSERT INTO paper_counts_v5 SELECT * FROM paper_counts")
+    db.execute("DROP TABLE paper_counts")  # its triggers and index go with it
+    db.execute("ALTER TABLE paper_counts_v5 RENAME TO paper_counts")
+    db.execute("CREATE INDEX idx_paper_counts_year ON paper_counts (year, method_id)")
+    _count_triggers(db, "paper_counts", ("papers", "total_papers", "population", "source_id"))
+
+    for column in (
+        "track TEXT NOT NULL DEFAULT 'main'",
+        "main INTEGER NOT NULL DEFAULT 1 CHECK (main IN (0, 1))",
+        "page_url TEXT",
+        "note TEXT NOT NULL DEFAULT ''",
+        "status TEXT NOT NULL DEFAULT 'pending'",
+        "reason TEXT NOT NULL DEFAULT ''",
+        "pages INTEGER",
+        "attempts INTEGER NOT NULL DEFAULT 0",
+        "checked_at TEXT",
+        "rules TEXT NOT NULL DEFAULT '{}'",
+    ):
+        db.execute(f"ALTER TABLE papers ADD COLUMN {column}")
+    db.execute("CREATE INDEX idx_papers_state ON papers (venue_id, year, main, status)")
+    db.execute("ALTER TABLE paper_mentions ADD COLUMN counted INTEGER NOT NULL DEFAULT 1")
+    db.execute("CREATE INDEX idx_mentions_figure ON paper_mentions (method_id, framework, counted)")
+    db.execute(
+        """
+        CREATE TABLE paper_listings (
+            venue_id TEXT NOT NULL REFERENCES venues(id),
+            year INTEGER NOT NULL,
+            source_id TEXT NOT NULL REFERENCES sources(id),
+            population TEXT NOT NULL,
+            papers INTEGER NOT NULL,
+            main INTEGER NOT NULL,
+            tracks TEXT NOT NULL DEFAULT '{}',
+            urls TEXT NOT NULL DEFAULT '[]',
+            notes TEXT NOT NULL DEFAULT '[]',
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (venue_id, year)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE http_etags (
+            url TEXT PRIMARY KEY,
+            etag TEXT NOT NULL,
+            fetched_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        "CREATE VIRTUAL TABLE papers_fts USING fts5("
+        "title, content='papers', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')"
+    )
+    db.execute("INSERT INTO papers_fts (rowid, title) SELECT rowid, title FROM papers")
+    db.execute(
+        "CREATE TRIGGER papers_fts_ai AFTER INSERT ON papers BEGIN"
+        " INSERT INTO papers_fts (rowid, title) VALUES (new.rowid, new.title); END"
+    )
+    forget = (
+        "INSERT INTO papers_fts (papers_fts, rowid, title) VALUES ('delete', old.rowid, old.title);"
+    )
+    db.execute(f"CREATE TRIGGER papers_fts_ad AFTER DELETE ON papers BEGIN {forget} END")
+    db.execute(
+        f"CREATE TRIGGER papers_fts_au AFTER UPDATE OF title ON papers BEGIN {forget}"
+        " INSERT INTO papers_fts (rowid, title) VALUES (new.rowid, new.title); END"
+    )
 
 
 MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)

@@ -74,17 +74,7 @@ def load_bundle() -> SeedBundle:
     catalog = json.loads(texts["catalog.json"])
     sources = catalog["sources"]
     by_source = {s["id"]: s for s in sources}
-    methods = [
-        {
-            **m,
-            "pytorch_terms": json.dumps(m["pytorch_terms"]),
-            "tensorflow_terms": json.dumps(m["tensorflow_terms"]),
-            "aliases": json.dumps(m.get("aliases", [])),
-            "exclusive": int(m["exclusive"]),
-            "is_default": int(m["is_default"]),
-        }
-        for m in catalog["methods"]
-    ]
+    methods = [method_row(m) for m in catalog["methods"]]
 
     venue_by_name = {v["name"]: v["id"] for v in venues}
     counts = []
@@ -104,12 +94,31 @@ def load_bundle() -> SeedBundle:
     return SeedBundle(venues, aliases, sources, methods, counts, digest)
 
 
+def method_row(m: dict) -> dict:
+    """A catalogue method as a ``methods`` row: terms per framework as one JSON object (the two
+    old PyTorch/TensorFlow columns are filled too, for readers that predate it)."""
+    terms = m["terms"]
+    row = {k: v for k, v in m.items() if k not in {"terms", "both"}}
+    return {
+        **row,
+        "terms": json.dumps(terms),
+        "both_pair": "+".join(m.get("both") or ()),
+        "pytorch_terms": json.dumps(terms.get("pytorch", [])),
+        "tensorflow_terms": json.dumps(terms.get("tensorflow", [])),
+        "aliases": json.dumps(m.get("aliases", [])),
+        "exclusive": int(m["exclusive"]),
+        "is_default": int(m["is_default"]),
+    }
+
+
 def apply_seed(db: Database, bundle: SeedBundle | None = None) -> bool:
     """Load the seed unless this store already holds this exact seed. Returns True if loaded.
 
     Runs in one ``BEGIN IMMEDIATE`` transaction so that two processes opening a new store at the
     same moment cannot both load it, and a failure half-way leaves the store as it was.
     """
+    from trendbot.storage.schema import PAPER_COUNTS_PK
+
     bundle = bundle or load_bundle()
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
@@ -123,9 +132,7 @@ def apply_seed(db: Database, bundle: SeedBundle | None = None) -> bool:
         db.table("venue_aliases").upsert_all(bundle.aliases, pk="alias")
         db.table("sources").upsert_all(bundle.sources, pk="id")
         db.table("methods").upsert_all(bundle.methods, pk="id")
-        db.table("paper_counts").upsert_all(
-            bundle.paper_counts, pk=("venue_id", "year", "method_id", "framework")
-        )
+        db.table("paper_counts").upsert_all(bundle.paper_counts, pk=PAPER_COUNTS_PK)
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('seed_digest', ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -14,7 +14,7 @@ import os
 import sqlite3
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -406,25 +406,33 @@ class Store:
         if self._methods is None:
             rows = self._rows(
                 "SELECT id, name, version, title, description, pytorch_terms, tensorflow_terms,"
-                " exclusive, affiliation_filter, is_default, aliases FROM methods"
-                " ORDER BY is_default DESC, version DESC"
+                " exclusive, affiliation_filter, is_default, aliases, terms, both_pair"
+                " FROM methods ORDER BY is_default DESC, version ASC"
             )
-            self._methods = {
-                r[0]: Method(
+            methods = {}
+            for r in rows:
+                terms = {fw: tuple(ts) for fw, ts in json.loads(r[11] or "{}").items()}
+                if not terms:
+                    terms = {
+                        "pytorch": tuple(json.loads(r[5])),
+                        "tensorflow": tuple(json.loads(r[6])),
+                    }
+                methods[r[0]] = Method(
                     id=r[0],
                     name=r[1],
                     version=r[2],
                     title=r[3],
                     description=r[4],
-                    pytorch_terms=tuple(json.loads(r[5])),
-                    tensorflow_terms=tuple(json.loads(r[6])),
+                    pytorch_terms=terms.get("pytorch", ()),
+                    tensorflow_terms=terms.get("tensorflow", ()),
                     exclusive=bool(r[7]),
                     affiliation_filter=r[8],
                     is_default=bool(r[9]),
                     aliases=tuple(json.loads(r[10])),
+                    terms=terms,
+                    both=tuple(r[12].split("+")) if r[12] else (),
                 )
-                for r in rows
-            }
+            self._methods = methods
         return self._methods
 
     def default_method(self) -> Method:
@@ -451,11 +459,32 @@ class Store:
         " source_id, collected_at"
     )
 
+    def _group(self, rows: list[tuple]) -> list[VenueYear]:
+        """Rows → one ``VenueYear`` per venue, year and method, from the preferred source (the
+        study's published figures before trendbot's collections, newer collections first), with
+        the other sources' figures in ``others``."""
+        by_source = self._group_by_source(rows)
+        chosen: dict[tuple, list[VenueYear]] = {}
+        for vy in by_source:
+            chosen.setdefault((vy.venue_id, vy.year, vy.method_id), []).append(vy)
+        out = []
+        for alternatives in chosen.values():
+            alternatives.sort(key=lambda vy: vy.collected_at, reverse=True)  # newest first…
+            alternatives.sort(key=lambda vy: not self.is_published(vy.source_id))  # …study first
+            best, *rest = alternatives
+            out.append(replace(best, others=tuple(rest)) if rest else best)
+        return out
+
+    def is_published(self, source_id: str) -> bool:
+        """A figure published by a study (the seed), as opposed to one trendbot collected."""
+        src = self.sources().get(source_id)
+        return src is not None and src.kind == "published-dataset"
+
     @staticmethod
-    def _group(rows: list[tuple]) -> list[VenueYear]:
+    def _group_by_source(rows: list[tuple]) -> list[VenueYear]:
         grouped: dict[tuple, dict] = {}
         for venue_id, year, method_id, fw, papers, total, pop, note, src, when in rows:
-            key = (venue_id, year, method_id)
+            key = (venue_id, year, method_id, src)
             entry = grouped.get(key)
             if entry is None:
                 entry = grouped[key] = {

@@ -1,0 +1,527 @@
+"""Per-paper collection state, and the counts built from it (the SQL of the paper collectors).
+
+A collection keeps, for every paper a source lists, its state (pending, then ok / no_text /
+failed with the reason) and, per counting method, every framework it names with the matched
+terms and whether it counts. ``paper_counts`` rows of a collected venue-year are never written
+paper by paper: ``save_results(..., aggregate=…)`` recomputes them from the per-paper rows in the
+same transaction as the last batch of results, so a reader sees a venue-year's numbers change
+once, completely, and a crash leaves either all of it or none of it. Papers never change after
+publication, so a paper read with the current rule versions is never fetched again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from trendbot.storage.models import Method
+from trendbot.storage.schema import PAPER_COUNTS_PK
+
+DONE = ("ok", "no_text")  # a paper in one of these states is not read again (same rules)
+STATUSES = ("pending", "ok", "no_text", "failed", "listed")  # listed: another track, not read
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# -- writing --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ListedPaper:
+    """A paper as a listing gives it (the storage side of ``collectors.papers.PaperRef``)."""
+
+    id: str
+    title: str
+    authors: tuple[str, ...]
+    pdf_url: str | None
+    track: str
+    main: bool
+    page_url: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Mention:
+    framework: str  # a framework id, or a pair figure such as "pytorch+tensorflow"
+    counted: bool  # adds one to the figure under this method
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PaperResult:
+    """What reading one paper found. ``mentions`` is keyed by method id; ``rules`` records the
+    method versions it was read with (a paper read with older rules is read again)."""
+
+    id: str
+    status: str  # ok | no_text | failed
+    reason: str = ""
+    pages: int | None = None
+    mentions: Mapping[str, Sequence[Mention]] = field(default_factory=dict)
+    rules: Mapping[str, str] = field(default_factory=dict)
+
+
+def ensure_source(conn: sqlite3.Connection, source: Mapping[str, str]) -> None:
+    """Create or refresh a collector's ``sources`` row (id, name, url, citation, kind)."""
+    conn.execute(
+        "INSERT INTO sources (id, name, url, citation, kind, collected_at)"
+        " VALUES (:id, :name, :url, :citation, :kind, :collected_at)"
+        " ON CONFLICT(id) DO UPDATE SET name = excluded.name, url = excluded.url,"
+        " citation = excluded.citation, kind = excluded.kind,"
+        " collected_at = coalesce(excluded.collected_at, sources.collected_at)",
+        {"collected_at": None, **source},
+    )
+
+
+def save_listing(
+    conn: sqlite3.Connection,
+    *,
+    venue_id: str,
+    year: int,
+    source_id: str,
+    population: str,
+    papers: Sequence[ListedPaper],
+    urls: Sequence[str] = (),
+    notes: Sequence[str] = (),
+    tracks: Mapping[str, int] | None = None,
+    fetched_at: str | None = None,
+) -> int:
+    """Record a venue-year's listing in one transaction; returns how many papers are new.
+
+    Known papers keep their state and results (a title fixed on the site is updated); new main
+    papers start ``pending``; papers of other tracks are ``listed`` (recorded, not read)."""
+    fetched_at = fetched_at or now_iso()
+    with conn:
+        before = conn.execute(
+            "SELECT count(*) FROM papers WHERE venue_id = ? AND year = ?", (venue_id, year)
+        ).fetchone()[0]
+        conn.executemany(
+            "INSERT INTO papers (id, venue_id, year, title, authors, pdf_url, source_id,"
+            " collected_at, track, main, page_url, note, status)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET title = excluded.title, authors = excluded.authors,"
+            " pdf_url = excluded.pdf_url, track = excluded.track, main = excluded.main,"
+            " page_url = excluded.page_url, note = excluded.note,"
+            " status = CASE WHEN papers.status = 'listed' AND excluded.main = 1 THEN 'pending'"
+            " WHEN excluded.main = 0 AND papers.status = 'pending' THEN 'listed'"
+            " ELSE papers.status END",
+            [
+                (
+                    p.id,
+                    venue_id,
+                    year,
+                    p.title,
+                    json.dumps(list(p.authors), ensure_ascii=False),
+                    p.pdf_url,
+                    source_id,
+                    fetched_at,
+                    p.track,
+                    int(p.main),
+                    p.page_url,
+                    p.note,
+                    "pending" if p.main else "listed",
+                )
+                for p in papers
+            ],
+        )
+        after = conn.execute(
+            "SELECT count(*) FROM papers WHERE venue_id = ? AND year = ?", (venue_id, year)
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO paper_listings (venue_id, year, source_id, population, papers, main,"
+            " tracks, urls, notes, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(venue_id, year) DO UPDATE SET source_id = excluded.source_id,"
+            " population = excluded.population, papers = excluded.papers, main = excluded.main,"
+            " tracks = excluded.tracks, urls = excluded.urls, notes = excluded.notes,"
+            " fetched_at = excluded.fetched_at",
+            (
+                venue_id,
+                year,
+                source_id,
+                population,
+                len(papers),
+                sum(1 for p in papers if p.main),
+                json.dumps(dict(tracks or {})),
+                json.dumps(list(urls)),
+                json.dumps(list(notes), ensure_ascii=False),
+                fetched_at,
+            ),
+        )
+    return after - before
+
+
+@dataclass(frozen=True)
+class Todo:
+    id: str
+    title: str
+    pdf_url: str | None
+    main: bool
+    attempts: int
+    status: str
+
+
+def todo(
+    conn: sqlite3.Connection,
+    venue_id: str,
+    year: int,
+    rules: Mapping[str, str],
+    *,
+    all_tracks: bool = False,
+) -> list[Todo]:
+    """Papers of a venue-year still to read: never read, failed before (retried on every run,
+    as the study counted failures in the total), or read with other rule versions."""
+    current = json.dumps(dict(sorted(rules.items())))
+    rows = conn.execute(
+        "SELECT id, title, pdf_url, main, attempts, status, rules FROM papers"
+        " WHERE venue_id = ? AND year = ? AND (main = 1 OR ?) ORDER BY rowid",
+        (venue_id, year, int(all_tracks)),
+    ).fetchall()
+    out = []
+    for pid, title, url, main, attempts, status, done_rules in rows:
+        if status == "no_text":
+            continue
+        if status == "ok" and done_rules == current:
+            continue
+        out.append(Todo(pid, title, url, bool(main), attempts, status))
+    return out
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """A venue-year's counts recomputed from its papers, for one source."""
+
+    venue_id: str
+    year: int
+    source_id: str
+    methods: Sequence[Method]
+    population: str = "accepted"  # what the total counts (the `population` column)
+    note: str = ""  # in words, e.g. "accepted main-conference papers (long + short)"
+
+
+@dataclass(frozen=True)
+class Totals:
+    total: int
+    pending: int
+    failed: int
+    no_text: int
+    counts: dict[str, dict[str, int]]  # method name → figure → papers
+    written: bool  # False while papers are pending: the counts were not published
+    data_version: int
+
+
+def save_results(
+    conn: sqlite3.Connection, results: Iterable[PaperResult], *, aggregate: Aggregate | None = None
+) -> Totals | None:
+    """Store a batch of per-paper results in one transaction, and with ``aggregate`` rebuild that
+    venue-year's ``paper_counts`` from all its papers in the same transaction."""
+    stamp = now_iso()
+    with conn:
+        for r in results:
+            if r.status == "failed":
+                # A paper that was read before keeps what was found (a later download failure
+                # does not erase a result); one never read records why it could not be.
+                conn.execute(
+                    "UPDATE papers SET status = CASE WHEN status IN ('ok', 'no_text') THEN status"
+                    " ELSE 'failed' END, reason = ?, attempts = attempts + 1, checked_at = ?"
+                    " WHERE id = ?",
+                    (r.reason, stamp, r.id),
+                )
+                continue
+            conn.execute(
+                "UPDATE papers SET status = ?, reason = ?, pages = ?, attempts = attempts + 1,"
+                " checked_at = ?, rules = ? WHERE id = ?",
+                (
+                    r.status,
+                    r.reason,
+                    r.pages,
+                    stamp,
+                    json.dumps(dict(sorted(r.rules.items()))),
+                    r.id,
+                ),
+            )
+            conn.execute("DELETE FROM paper_mentions WHERE paper_id = ?", (r.id,))
+            conn.executemany(
+                "INSERT INTO paper_mentions (paper_id, method_id, framework, matched_terms,"
+                " collected_at, counted) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (r.id, method_id, m.framework, ", ".join(m.terms), stamp, int(m.counted))
+                    for method_id, mentions in r.mentions.items()
+                    for m in mentions
+                ],
+            )
+        return _aggregate(conn, aggregate, stamp) if aggregate is not None else None
+
+
+def _aggregate(conn: sqlite3.Connection, agg: Aggregate, stamp: str) -> Totals:
+    key = (agg.venue_id, agg.year)
+    states = dict(
+        conn.execute(
+            "SELECT status, count(*) FROM papers WHERE venue_id = ? AND year = ? AND main = 1"
+            " GROUP BY status",
+            key,
+        ).fetchall()
+    )
+    total = sum(states.values())
+    pending = states.get("pending", 0)
+    counts: dict[str, dict[str, int]] = {}
+    for method in agg.methods:
+        found = dict(
+            conn.execute(
+                "SELECT pm.framework, count(*) FROM paper_mentions pm"
+                " JOIN papers p ON p.id = pm.paper_id"
+                " WHERE p.venue_id = ? AND p.year = ? AND p.main = 1 AND pm.method_id = ?"
+                " AND pm.counted = 1 GROUP BY pm.framework",
+                (*key, method.id),
+            ).fetchall()
+        )
+        counts[method.name] = {fig: found.get(fig, 0) for fig in method.figures}
+    version = _data_version(conn)
+    written = pending == 0 and total > 0
+    if written:
+        for method in agg.methods:
+            figures = counts[method.name]
+            conn.execute(
+                "DELETE FROM paper_counts WHERE venue_id = ? AND year = ? AND method_id = ?"
+                f" AND source_id = ? AND framework NOT IN ({','.join('?' * len(figures))})",
+                (*key, method.id, agg.source_id, *figures),
+            )
+            cols = ", ".join(PAPER_COUNTS_PK)
+            conn.executemany(
+                "INSERT INTO paper_counts (venue_id, year, method_id, framework, source_id,"
+                " papers, total_papers, population, note, collected_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                f" ON CONFLICT({cols}) DO UPDATE SET papers = excluded.papers,"
+                " total_papers = excluded.total_papers, population = excluded.population,"
+                " note = excluded.note, collected_at = CASE WHEN paper_counts.papers"
+                " IS excluded.papers AND paper_counts.total_papers IS excluded.total_papers"
+                " THEN paper_counts.collected_at ELSE excluded.collected_at END",
+                [
+                    (
+                        *key,
+                        method.id,
+                        fig,
+                        agg.source_id,
+                        n,
+                        total,
+                        agg.population,
+                        agg.note,
+                        stamp,
+                    )
+                    for fig, n in figures.items()
+                ],
+            )
+        # Row triggers bumped the data version once per changed row; readers see the
+        # venue-year change once, so the version moves by exactly one.
+        if _data_version(conn) != version:
+            version += 1
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", (str(version),))
+        conn.execute(
+            "UPDATE sources SET collected_at = ? WHERE id = ?", (stamp[:10], agg.source_id)
+        )
+    return Totals(
+        total=total,
+        pending=pending,
+        failed=states.get("failed", 0),
+        no_text=states.get("no_text", 0),
+        counts=counts,
+        written=written,
+        data_version=version,
+    )
+
+
+def _data_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def start_run(conn: sqlite3.Connection, collector: str, detail: Mapping | None = None) -> int:
+    with conn:
+        cur = conn.execute(
+            "INSERT INTO collection_runs (collector, started_at, status, detail)"
+            " VALUES (?, ?, 'running', ?)",
+            (collector, now_iso(), json.dumps(dict(detail or {}), ensure_ascii=False)),
+        )
+    return int(cur.lastrowid or 0)
+
+
+def finish_run(
+    conn: sqlite3.Connection, run_id: int, status: str, items: int, detail: Mapping
+) -> None:
+    with conn:
+        conn.execute(
+            "UPDATE collection_runs SET finished_at = ?, status = ?, items = ?, detail = ?"
+            " WHERE id = ?",
+            (now_iso(), status, items, json.dumps(dict(detail), ensure_ascii=False), run_id),
+        )
+
+
+# -- reading --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VenueYearState:
+    venue_id: str
+    year: int
+    source_id: str
+    population: str
+    fetched_at: str
+    main: int
+    states: dict[str, int]
+    last_run: str | None
+    last_status: str | None
+
+    @property
+    def failed(self) -> int:
+        return self.states.get("failed", 0)
+
+    @property
+    def no_text(self) -> int:
+        return self.states.get("no_text", 0)
+
+    @property
+    def pending(self) -> int:
+        return self.states.get("pending", 0)
+
+    @property
+    def read(self) -> int:
+        return self.states.get("ok", 0) + self.no_text
+
+
+def listing_states(
+    conn: sqlite3.Connection, venue_id: str | None = None, year: int | None = None
+) -> list[VenueYearState]:
+    """Every listed venue-year with its papers per state and its last run."""
+    where, params = [], []
+    if venue_id is not None:
+        where.append("l.venue_id = ?")
+        params.append(venue_id)
+    if year is not None:
+        where.append("l.year = ?")
+        params.append(year)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    listings = conn.execute(
+        "SELECT l.venue_id, l.year, l.source_id, l.population, l.fetched_at, l.main"
+        f" FROM paper_listings l {clause} ORDER BY l.venue_id, l.year",
+        params,
+    ).fetchall()
+    out = []
+    for vid, yr, src, pop, fetched, main in listings:
+        states = dict(
+            conn.execute(
+                "SELECT status, count(*) FROM papers WHERE venue_id = ? AND year = ? AND main = 1"
+                " GROUP BY status",
+                (vid, yr),
+            ).fetchall()
+        )
+        run = conn.execute(
+            "SELECT coalesce(finished_at, started_at), status FROM collection_runs"
+            " WHERE collector = 'papers' AND json_extract(detail, '$.venue_id') = ?"
+            " AND json_extract(detail, '$.year') = ? ORDER BY id DESC LIMIT 1",
+            (vid, yr),
+        ).fetchone()
+        last, status = run if run else (None, None)
+        out.append(VenueYearState(vid, yr, src, pop, fetched, main, states, last, status))
+    return out
+
+
+def failures(conn: sqlite3.Connection) -> dict[tuple[str, int], tuple[int, int]]:
+    """(venue, year) → (failed, no text) main papers, for venue-years that have any."""
+    rows = conn.execute(
+        "SELECT venue_id, year, sum(status = 'failed'), sum(status = 'no_text') FROM papers"
+        " WHERE main = 1 AND status IN ('failed', 'no_text') GROUP BY venue_id, year"
+    ).fetchall()
+    return {(v, y): (f or 0, n or 0) for v, y, f, n in rows}
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    id: str
+    venue_id: str
+    year: int
+    title: str
+    authors: tuple[str, ...]
+    pdf_url: str | None
+    page_url: str | None
+    track: str
+    main: bool
+    status: str
+    reason: str
+    pages: int | None
+    # method id → [(framework, counted, matched terms)]
+    mentions: dict[str, list[tuple[str, bool, str]]] = field(default_factory=dict)
+
+
+_PAPER_COLS = (
+    "p.id, p.venue_id, p.year, p.title, p.authors, p.pdf_url, p.page_url, p.track, p.main,"
+    " p.status, p.reason, p.pages"
+)
+
+
+def _paper(row: tuple) -> PaperRow:
+    pid, vid, yr, title, authors, pdf, page, track, main, status, reason, pages = row
+    names = tuple(json.loads(authors or "[]"))
+    return PaperRow(pid, vid, yr, title, names, pdf, page, track, bool(main), status, reason, pages)
+
+
+def _with_mentions(conn: sqlite3.Connection, papers: list[PaperRow]) -> list[PaperRow]:
+    if not papers:
+        return papers
+    by_id = {p.id: p for p in papers}
+    rows = conn.execute(
+        "SELECT paper_id, method_id, framework, counted, matched_terms FROM paper_mentions"
+        f" WHERE paper_id IN ({','.join('?' * len(by_id))}) ORDER BY rowid",
+        list(by_id),
+    ).fetchall()
+    for pid, method_id, fw, counted, terms in rows:
+        by_id[pid].mentions.setdefault(method_id, []).append((fw, bool(counted), terms))
+    return papers
+
+
+def papers_behind(
+    conn: sqlite3.Connection,
+    venue_id: str,
+    year: int,
+    method_id: str,
+    figure: str | None,
+    *,
+    limit: int = 10,
+    offset: int = 0,
+) -> tuple[int, list[PaperRow]]:
+    """The main papers a figure counts (all read papers when ``figure`` is None), a page of
+    them by title, and how many there are."""
+    if figure is None:
+        base = (
+            " FROM papers p WHERE p.venue_id = ? AND p.year = ? AND p.main = 1"
+            " AND p.status IN ('ok', 'no_text', 'failed')"
+        )
+        params: list = [venue_id, year]
+    else:
+        base = (
+            " FROM papers p JOIN paper_mentions pm ON pm.paper_id = p.id"
+            " WHERE p.venue_id = ? AND p.year = ? AND p.main = 1 AND pm.method_id = ?"
+            " AND pm.framework = ? AND pm.counted = 1"
+        )
+        params = [venue_id, year, method_id, figure]
+    total = conn.execute("SELECT count(*)" + base, params).fetchone()[0]
+    rows = conn.execute(
+        f"SELECT {_PAPER_COLS}" + base + " ORDER BY p.title COLLATE NOCASE LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ).fetchall()
+    return total, _with_mentions(conn, [_paper(r) for r in rows])
+
+
+def find_papers(conn: sqlite3.Connection, words: Sequence[str], limit: int = 5) -> list[PaperRow]:
+    """Papers whose title has all ``words`` (full-text search, best match first)."""
+    terms = [w.replace('"', "") for w in words if w.replace('"', "").strip()]
+    if not terms:
+        return []
+    query = " ".join(f'"{t}"' for t in terms)
+    try:
+        rows = conn.execute(
+            f"SELECT {_PAPER_COLS} FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid"
+            " WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?",
+            (query, limit),
+        ).fetchall()
+    except sqlite3.OperationalError:  # a query FTS cannot parse finds nothing
+        return []
+    return _with_mentions(conn, [_paper(r) for r in rows])
