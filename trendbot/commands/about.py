@@ -2,22 +2,45 @@
 
 from __future__ import annotations
 
+import re
+
 from trendbot.commands.coverage import not_covered
 from trendbot.commands.parsing import Query, UsageError, parse_query, resolve_method
-from trendbot.commands.provenance import method_label, population_warning
+from trendbot.commands.provenance import (
+    method_label,
+    population_label,
+    population_warning,
+    source_name,
+    unread,
+)
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
-from trendbot.commands.text import fmt_int
+from trendbot.commands.text import figure_name, fmt_int
 from trendbot.storage import Method
+
+_WHOLE_WORD = re.compile(r"^re:\\b([\w.+-]+)\\b$")
+
+
+def show_term(term: str) -> str:
+    """A stored term as people read it: `re:\bjax\b` → "jax (whole word)"."""
+    if m := _WHOLE_WORD.match(term):
+        return f"{m.group(1)} (whole word)"
+    return f"/{term.removeprefix('re:')}/" if term.startswith("re:") else term
+
+
+def terms_text(m: Method, sep: str = ". ", label: str = "{name} terms: ") -> str:
+    """'PyTorch terms: pytorch, torchvision. TensorFlow terms: …' for every framework counted."""
+    return sep.join(
+        label.format(name=figure_name(fw)) + ", ".join(show_term(t) for t in ts)
+        for fw, ts in m.terms.items()
+    )
 
 
 def _method_text(m: Method) -> str:
-    pt = ", ".join(m.pytorch_terms)
-    tf = ", ".join(m.tensorflow_terms)
     parts = [
         f"**{m.title}** (`{m.name}`, {m.version}{', the default' if m.is_default else ''}).",
         m.description,
-        f"PyTorch terms: {pt}. TensorFlow terms: {tf}.",
+        terms_text(m) + ".",
     ]
     if m.affiliation_filter:
         parts.append(f"Papers whose text contains any of: {m.affiliation_filter} are left out.")
@@ -113,12 +136,7 @@ def method_command(ctx: Context, args: str) -> Reply:
         command="method" + (f" {methods[0].name}" if name else ""),
         title="Counting methods" if not name else methods[0].title,
         fields=[
-            EmbedField(
-                f"{m.name} ({m.version})",
-                f"PyTorch: {', '.join(m.pytorch_terms)}\n"
-                f"TensorFlow: {', '.join(m.tensorflow_terms)}",
-                inline=False,
-            )
+            EmbedField(f"{m.name} ({m.version})", terms_text(m, "\n"), inline=False)
             for m in methods
         ],
         description="\n\n".join(m.description for m in methods),
@@ -147,15 +165,15 @@ def source_command(ctx: Context, args: str) -> Reply:
     if row is None:
         raise not_covered(store, method, venue_id=venue.id, year=q.years[0])
     src = store.sources().get(row.source_id)
+    figures = ", ".join(f"{figure_name(f)} {fmt_int(row.counts.get(f, 0))}" for f in method.figures)
     lines = [
-        f"**{venue.name} {row.year}**: PyTorch {fmt_int(row.pytorch)}, TensorFlow "
-        f"{fmt_int(row.tensorflow)}, of {fmt_int(row.total_papers)} papers ({row.population}).",
+        f"**{venue.name} {row.year}**: {figures}, of {fmt_int(row.total_papers)} "
+        f"{population_label(store, row)}.",
         f"Source: {src.name if src else row.source_id}"
         + (f" <{src.url}>" if src and src.url else ""),
         f"Citation: {src.citation}" if src and src.citation else "",
         f"Method: {method_label(method)}: {method.description}",
-        f"Terms: PyTorch = {', '.join(method.pytorch_terms)}; "
-        f"TensorFlow = {', '.join(method.tensorflow_terms)}"
+        f"Terms: {terms_text(method, '; ', '{name} = ')}"
         + (
             f"; papers naming {method.affiliation_filter} excluded"
             if method.affiliation_filter
@@ -164,9 +182,21 @@ def source_command(ctx: Context, args: str) -> Reply:
         + ".",
         f"Collected: {row.collected_at}.",
     ]
-    warning = population_warning(row)
-    if warning:
-        lines.append(f"Note: {warning}.")
+    lines += [f"Note: {n}." for n in (population_warning(row), unread(store, row)) if n]
+    listing = store.listing(venue.id, row.year)
+    if listing is not None and listing.source_id == row.source_id:
+        lines.append(f"Listed: {listing.population}, {listing.fetched_at[:10]}.")
+    for other in row.others:
+        osrc = store.sources().get(other.source_id)
+        lines.append(
+            f"Also: {source_name(store, other)}"
+            + (f" <{osrc.url}>" if osrc and osrc.url else "")
+            + f", collected {other.collected_at[:10]}: "
+            + ", ".join(
+                f"{figure_name(f)} {fmt_int(other.counts.get(f, 0))}" for f in method.figures
+            )
+            + f", of {fmt_int(other.total_papers)} {population_label(store, other)}."
+        )
     return Reply(
         "\n".join(line for line in lines if line),
         command=f"source {venue.name} {row.year}"

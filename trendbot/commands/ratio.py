@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from trendbot.commands.coverage import not_covered
 from trendbot.commands.parsing import Query, UsageError, parse_query
-from trendbot.commands.provenance import footer, method_label, population_warning
+from trendbot.commands.provenance import (
+    alternative_lines,
+    footer,
+    method_label,
+    population_label,
+    population_warning,
+    unread,
+)
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
-from trendbot.commands.tables import caveats, count_fields, count_table
-from trendbot.commands.text import fmt_int, fmt_pct, fmt_ratio, year_ranges
+from trendbot.commands.tables import (
+    caveats,
+    count_fields,
+    count_table,
+    mention_figures,
+    mention_table,
+    share_of_papers,
+)
+from trendbot.commands.text import figure_name, fmt_int, fmt_pct, fmt_ratio, year_ranges
 from trendbot.storage import Method, Store, VenueYear
 
 USAGE = "<venue> [year] | <year> [--method article]"
@@ -54,13 +68,24 @@ def answer(store: Store, q: Query, *, prefix: str = "!") -> Reply:
     if len(q.years) > 1:
         raise UsageError("One year at a time, please.", usage=usage)
     method = q.method or store.default_method()
-    if q.venues and q.years:
+    if not method.two_way:
+        if q.venues and q.years:
+            return mentions_venue_year_reply(store, q.venues[0], q.years[0], method)
+        if q.venues:
+            return mentions_trend_reply(store, q.venues[0], method)
+        if q.years:
+            return mentions_year_reply(store, q.years[0], method)
+    elif q.venues and q.years:
         return venue_year_reply(store, q.venues[0], q.years[0], method)
-    if q.venues:
+    elif q.venues:
         return venue_trend_reply(store, q.venues[0], method)
-    if q.years:
+    elif q.years:
         return year_reply(store, q.years[0], method)
     raise UsageError(f"Which venue or year? For example `{prefix}ratio NeurIPS 2019`.", usage=usage)
+
+
+def _command(base: str, method: Method) -> str:
+    return base + ("" if method.is_default else f" --method {method.name}")
 
 
 def venue_year_reply(store: Store, venue_id: str, year: int, method: Method) -> Reply:
@@ -70,19 +95,21 @@ def venue_year_reply(store: Store, venue_id: str, year: int, method: Method) -> 
     venue = store.venues()[venue_id]
     pt, tf, total = row.pytorch, row.tensorflow, row.total_papers
     share = row.pytorch_share
+    counted = population_label(store, row)
     if row.classified:
         verdict = (
             f"PyTorch share **{fmt_pct(share)}** ({fmt_ratio(pt, tf)}) of the "
             f"{fmt_int(row.classified)} papers that mention exactly one of the two, "
-            f"out of {fmt_int(total)} papers."
+            f"out of {fmt_int(total)} {counted}."
         )
     else:
-        verdict = f"None of the {fmt_int(total)} papers mentions exactly one of the two."
+        verdict = f"None of the {fmt_int(total)} {counted} mentions exactly one of the two."
     lines = [f"**{venue.name} {year}**: PyTorch {fmt_int(pt)}, TensorFlow {fmt_int(tf)}.", verdict]
-    warning = population_warning(row)
-    if warning:
-        lines.append(f"Note: {warning}.")
-    foot = footer(store, method, [row])
+    notes = [n for n in (population_warning(row), unread(store, row)) if n]
+    lines += [f"Note: {n}." for n in notes]
+    also = alternative_lines(store, method, row)
+    lines += also
+    foot = footer(store, method, [row, *row.others])
     lines.append(foot)
     fields = [
         EmbedField(
@@ -96,12 +123,11 @@ def venue_year_reply(store: Store, venue_id: str, year: int, method: Method) -> 
             "Papers", fmt_int(total) + (" (submissions)" if row.population == "submissions" else "")
         ),
     ]
-    if warning:
-        fields.append(EmbedField("Note", warning, inline=False))
+    fields += [EmbedField("Note", n, inline=False) for n in notes]
+    fields += [EmbedField("Also counted", a, inline=False) for a in also]
     return Reply(
         "\n".join(lines),
-        command=f"ratio {venue.name} {year}"
-        + ("" if method.is_default else f" --method {method.name}"),
+        command=_command(f"ratio {venue.name} {year}", method),
         title=f"{venue.name} {year}: PyTorch vs TensorFlow",
         fields=fields,
         footer=foot,
@@ -151,7 +177,7 @@ def venue_trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
     fields = count_fields(labelled)
     return Reply(
         "\n".join(text),
-        command=f"ratio {venue.name}" + ("" if method.is_default else f" --method {method.name}"),
+        command=_command(f"ratio {venue.name}", method),
         title=f"{venue.name}: PyTorch vs TensorFlow by year",
         description=trend,
         fields=fields,
@@ -185,10 +211,148 @@ def year_reply(store: Store, year: int, method: Method) -> Reply:
     fields = count_fields(labelled)
     return Reply(
         "\n".join(text),
-        command=f"ratio {year}" + ("" if method.is_default else f" --method {method.name}"),
+        command=_command(f"ratio {year}", method),
         title=f"{year}: PyTorch vs TensorFlow by venue",
         description=f"{fmt_pct(overall)} PyTorch overall · {method_label(method)}",
         fields=fields,
+        footer=foot,
+        data_version=store.data_version(),
+    )
+
+
+# -- every framework (methods that are not the study's two-way rule) -------------------------------
+def _mentions_line(row: VenueYear, method: Method) -> str:
+    figures = [f for f in method.figures if "+" not in f]
+    named = sorted((f for f in figures if row.counts.get(f)), key=lambda f: -row.counts[f])
+    parts = [
+        f"{figure_name(f)} {fmt_int(row.counts[f])} ({fmt_pct(share_of_papers(row, f))})"
+        for f in named
+    ]
+    none = [figure_name(f) for f in figures if not row.counts.get(f)]
+    text = " · ".join(parts) if parts else "no paper names any of them"
+    return text + (f" · none: {', '.join(none)}" if none and parts else "")
+
+
+def mentions_venue_year_reply(store: Store, venue_id: str, year: int, method: Method) -> Reply:
+    """Every framework's papers and share of all papers, for a method that counts each one."""
+    row = store.venue_year(venue_id, year, method.id)
+    if row is None:
+        raise not_covered(store, method, venue_id=venue_id, year=year)
+    venue = store.venues()[venue_id]
+    counted = population_label(store, row)
+    lines = [
+        f"**{venue.name} {year}**, every framework named, of {fmt_int(row.total_papers)} "
+        f"{counted}:",
+        _mentions_line(row, method) + ".",
+    ]
+    if method.both:
+        pair = "+".join(method.both)
+        both = row.counts.get(pair, 0)
+        lines.append(
+            f"{fmt_int(both)} papers ({fmt_pct(share_of_papers(row, pair))}) name both "
+            f"{figure_name(method.both[0])} and {figure_name(method.both[1])}; a paper naming "
+            "several frameworks counts for each."
+        )
+    notes = [n for n in (population_warning(row), unread(store, row)) if n]
+    lines += [f"Note: {n}." for n in notes]
+    foot = footer(store, method, [row])
+    lines.append(foot)
+    fields = [
+        EmbedField(
+            figure_name(f),
+            f"{fmt_int(row.counts.get(f, 0))} ({fmt_pct(share_of_papers(row, f))} of papers)",
+        )
+        for f in method.figures
+    ]
+    fields.append(EmbedField("Papers", f"{fmt_int(row.total_papers)} {counted}", inline=False))
+    fields += [EmbedField("Note", n, inline=False) for n in notes]
+    return Reply(
+        "\n".join(lines),
+        command=_command(f"ratio {venue.name} {year}", method),
+        title=f"{venue.name} {year}: every framework",
+        description=lines[1],
+        fields=fields,
+        footer=foot,
+        data_version=store.data_version(),
+    )
+
+
+def _mentions_trend_sentence(name: str, rows: list[VenueYear], figures: list[str]) -> str:
+    if len(rows) < 2:
+        return f"Only {rows[0].year} is counted at {name}."
+    first, last = rows[0], rows[-1]
+    parts = []
+    for f in figures:
+        s0, s1 = share_of_papers(first, f), share_of_papers(last, f)
+        if s0 is None or s1 is None or not (first.counts.get(f) or last.counts.get(f)):
+            continue
+        parts.append(f"{figure_name(f)} {fmt_pct(s0)} → {fmt_pct(s1)}")
+    return (
+        f"share of {name} papers naming each framework, {first.year} → {last.year}: "
+        + ("; ".join(parts) or "no framework named")
+        + "."
+    )
+
+
+def _share_cells(row: VenueYear, figures: list[str]) -> str:
+    return " · ".join(f"{figure_name(f)} {fmt_pct(share_of_papers(row, f))}" for f in figures)
+
+
+def mentions_trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
+    rows = store.venue_series(venue_id, method.id)
+    venue = store.venues()[venue_id]
+    if not rows:
+        raise not_covered(store, method, venue_id=venue_id)
+    figures = mention_figures(rows, method.figures)
+    labelled = [(str(r.year), r) for r in rows]
+    sentence = _mentions_trend_sentence(venue.name, rows, figures)
+    foot = footer(store, method, rows)
+    text = [f"**{venue.name}**, {year_ranges([r.year for r in rows])}: {sentence}"]
+    text += ["```", *mention_table("year", labelled, figures), "```"]
+    if notes := caveats(labelled):
+        text.append("* " + "; ".join(notes) + ".")
+    text.append("A paper naming several frameworks counts for each; shares are of all papers.")
+    text.append(foot)
+    return Reply(
+        "\n".join(text),
+        command=_command(f"ratio {venue.name}", method),
+        title=f"{venue.name}: every framework by year",
+        description=sentence,
+        fields=[EmbedField(str(r.year), _share_cells(r, figures)) for r in rows],
+        footer=foot,
+        data_version=store.data_version(),
+    )
+
+
+def mentions_year_reply(store: Store, year: int, method: Method) -> Reply:
+    rows = store.year_slice(year, method.id)
+    if not rows:
+        raise not_covered(store, method, year=year)
+    venues = store.venues()
+    rows.sort(key=lambda r: (-(share_of_papers(r, "pytorch") or 0), venues[r.venue_id].name))
+    figures = mention_figures(rows, method.figures)
+    labelled = [(venues[r.venue_id].name, r) for r in rows]
+    total = sum(r.total_papers for r in rows)
+    overall = " · ".join(
+        f"{figure_name(f)} "
+        + fmt_pct(sum(r.counts.get(f, 0) for r in rows) / total if total else None)
+        for f in figures
+    )
+    head = (
+        f"**{year}**, {len(rows)} venues, {fmt_int(total)} papers; share naming each "
+        f"framework: {overall}."
+    )
+    foot = footer(store, method, rows)
+    text = [head, "```", *mention_table("venue", labelled, figures), "```"]
+    if notes := caveats(labelled):
+        text.append("* " + "; ".join(notes) + ".")
+    text.append(foot)
+    return Reply(
+        "\n".join(text),
+        command=_command(f"ratio {year}", method),
+        title=f"{year}: every framework by venue",
+        description=head.replace("**", ""),
+        fields=[EmbedField(name, _share_cells(r, figures)) for name, r in labelled],
         footer=foot,
         data_version=store.data_version(),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trendbot.commands.provenance import population_warning
 from trendbot.commands.reply import EmbedField
-from trendbot.commands.text import fmt_int, fmt_pct
+from trendbot.commands.text import figure_name, fmt_int, fmt_pct
 from trendbot.storage import VenueYear
 
 
@@ -33,3 +33,29 @@ def count_fields(rows: list[tuple[str, VenueYear]]) -> list[EmbedField]:
 
 def caveats(rows: list[tuple[str, VenueYear]]) -> list[str]:
     return [f"{name}: {w}" for name, r in rows if (w := population_warning(r))]
+
+
+def mention_figures(rows: list[VenueYear], method_figures: tuple[str, ...]) -> list[str]:
+    """The frameworks a non-exclusive method's table shows: PyTorch and TensorFlow always, the
+    others only where some paper names them (a column of zeros says nothing)."""
+    return [
+        f
+        for f in method_figures
+        if "+" not in f and (f in ("pytorch", "tensorflow") or any(r.counts.get(f) for r in rows))
+    ]
+
+
+def share_of_papers(row: VenueYear, figure: str) -> float | None:
+    return row.counts.get(figure, 0) / row.total_papers if row.total_papers else None
+
+
+def mention_table(label: str, rows: list[tuple[str, VenueYear]], figures: list[str]) -> list[str]:
+    """Each framework's share of all papers (a paper naming several counts for each)."""
+    width = max(len(label), *(len(name) for name, _ in rows)) if rows else len(label)
+    heads = [figure_name(f)[:10] for f in figures]
+    table = [f"{label:<{width}}  " + "  ".join(f"{h:>10}" for h in heads) + "   papers"]
+    for name, r in rows:
+        star = "*" if r.population != "accepted" else ""
+        cells = "  ".join(f"{fmt_pct(share_of_papers(r, f)):>10}" for f in figures)
+        table.append(f"{name:<{width}}  {cells}  {r.total_papers:>7,}{star}")
+    return table

@@ -89,3 +89,10 @@ def year_ranges(years: list[int] | tuple[int, ...]) -> str:
         if y is not None:
             start = prev = y
     return ", ".join(parts)
+
+
+def figure_name(figure: str) -> str:
+    """'pytorch' → 'PyTorch'; a pair figure 'pytorch+tensorflow' → 'PyTorch & TensorFlow'."""
+    from trendbot.charts.style import framework_name
+
+    return " & ".join(framework_name(part) for part in figure.split("+"))

@@ -549,6 +549,22 @@ class Store:
             )
         return [r[0] for r in rows]
 
+    def paper_failures(self) -> dict[tuple[str, int], tuple[int, int]]:
+        """(venue, year) → (papers that could not be read, papers without text) in collected
+        venue-years; small, and read by `!ratio`, `!venues` and `!source`."""
+        from trendbot.storage.papers import failures
+
+        with self._lock:
+            return failures(self.conn)
+
+    def listing(self, venue_id: str, year: int):
+        """The stored listing of a collected venue-year (population, source, when), or None."""
+        from trendbot.storage.papers import listing_states
+
+        with self._lock:
+            found = listing_states(self.conn, venue_id, year)
+        return found[0] if found else None
+
     # -- bookkeeping --------------------------------------------------------------------------
     def data_version(self) -> int:
         """Changes whenever a stored number changes; caches of charts and posts key on it."""
