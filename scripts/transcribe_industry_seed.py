@@ -275,7 +275,7 @@ SOURCES = [
             "stay within the BigQuery quota); from 2025-07 the previous calendar month from "
             "ClickHouse (ClickPy)."
         ),
-        "kind": "published-dataset",
+        "kind": "industry-dataset",
     },
     {
         "id": RANKING_SOURCE,
@@ -289,7 +289,7 @@ SOURCES = [
             "them in that day's run, on the days it appeared in one of the top-100 lists "
             "(by stars, by forks, or per language)."
         ),
-        "kind": "published-dataset",
+        "kind": "industry-dataset",
     },
     {
         "id": HISTORY_SOURCE,
@@ -307,7 +307,7 @@ SOURCES = [
             "given (stargazer dates); from 2025-08-09 it moves by the daily change of GitHub's "
             "reported count (fetched about 01:40 UTC)."
         ),
-        "kind": "published-dataset",
+        "kind": "industry-dataset",
     },
     {
         "id": BEST_OF_SOURCE,
@@ -323,7 +323,7 @@ SOURCES = [
             "conda-forge/keras, anaconda/mxnet, conda-forge/jaxlib; none for paddlepaddle) and "
             "dependent projects."
         ),
-        "kind": "published-dataset",
+        "kind": "industry-dataset",
     },
     {
         "id": HN_SOURCE,
@@ -337,7 +337,7 @@ SOURCES = [
             "how many of them name PyTorch, TensorFlow, Keras or 'machine learning' (lower-cased "
             "text split into words; a phrase is matched as a substring)."
         ),
-        "kind": "published-dataset",
+        "kind": "industry-dataset",
     },
 ]
 

@@ -124,6 +124,10 @@ def test_coverage_lists_range_sources_and_last_collection(store, collector):
         "best-of-ml-python", "evanli-github-ranking", "github-api", "repostory-star-history"
     ]  # fmt: skip
     assert stars.last_collected_at == "2026-11-25"
+    assert m.source_ids(store) == [
+        "best-of-ml-python", "evanli-github-ranking", "github-api", "hiringtrends",
+        "hugovk-top-pypi-packages", "repostory-star-history",
+    ]  # fmt: skip
     assert stars.rows == sum(s.rows for s in stars.sources)
     history = next(s for s in stars.sources if s.source_id == "repostory-star-history")
     assert history.frameworks == ("keras", "pytorch", "tensorflow") and history.rows == 11_595

@@ -7,9 +7,10 @@ from a star history); they are never blended: a latest value comes from one sour
 over a year compares two rows of that same source, since sources differ in level (stars counted
 from stargazer dates run below the count GitHub reports).
 
-Queries are correct on the table as the schema defines it (primary key ``(source_id, metric,
-framework, date)``). ``value_near`` uses that key; the others read by metric and are served best
-by the index ``idx_metrics_metric_fw_date`` (see the report that introduced this module).
+Every query is served by the table's own primary key ``(source_id, metric, framework, date)``,
+so no further index is needed: the few source ids are found by a skip scan (``min(source_id)``
+above the last one, one index seek each), and each (source, metric, framework) is then a range of
+that key. The latest value of a framework is one seek, not a scan of its history.
 """
 
 from __future__ import annotations
@@ -125,6 +126,30 @@ def _preference(metric: str, prefer: Sequence[str] | None) -> tuple[str, ...]:
     return definition.sources if definition else ()
 
 
+def source_ids(store: Store) -> list[str]:
+    """The sources that have metric rows (a skip scan: one index seek per source)."""
+    out: list[str] = []
+    while True:
+        after = out[-1] if out else ""
+        row = store._rows("SELECT min(source_id) FROM metrics WHERE source_id > ?", (after,))
+        if row[0][0] is None:
+            return out
+        out.append(row[0][0])
+
+
+def _frameworks_of(store: Store, source_id: str, metric: str) -> list[str]:
+    out: list[str] = []
+    while True:
+        row = store._rows(
+            "SELECT min(framework) FROM metrics WHERE source_id = ? AND metric = ?"
+            " AND framework > ?",
+            (source_id, metric, out[-1] if out else ""),
+        )
+        if row[0][0] is None:
+            return out
+        out.append(row[0][0])
+
+
 def latest_values(
     store: Store,
     metric: str,
@@ -138,21 +163,20 @@ def latest_values(
     source order for the metric) decides, then the later collection, then the source id.
     Pseudo-series (``_all``) are returned like frameworks; pass ``frameworks`` to choose.
     """
-    where, params = _in("framework", frameworks)
-    # SQLite returns the other columns of the row that holds max(date) (documented behaviour
-    # of a bare column beside max()), one per (framework, source).
-    rows = store._rows(
-        "SELECT metric, framework, max(date), value, unit, source_id, method, collected_at"
-        f" FROM metrics WHERE metric = ?{where} GROUP BY framework, source_id",
-        [metric, *params],
-    )
     rank = {s: i for i, s in enumerate(_preference(metric, prefer))}
     best: dict[str, MetricValue] = {}
-    for row in rows:
-        v = _value(row)
-        cur = best.get(v.framework)
-        if cur is None or _better(v, cur, rank):
-            best[v.framework] = v
+    for source in source_ids(store):
+        for framework in frameworks or _frameworks_of(store, source, metric):
+            rows = store._rows(
+                f"SELECT {_COLS} FROM metrics WHERE source_id = ? AND metric = ?"
+                " AND framework = ? ORDER BY date DESC LIMIT 1",
+                (source, metric, framework),
+            )
+            if rows:
+                v = _value(rows[0])
+                cur = best.get(framework)
+                if cur is None or _better(v, cur, rank):
+                    best[framework] = v
     return [best[f] for f in sorted(best)]
 
 
@@ -236,31 +260,35 @@ def series(
     returned; group by ``source_id`` to draw one line per source."""
     since, until = _check_date(since, "since"), _check_date(until, "until")
     fw_where, fw_params = _in("framework", frameworks)
-    src_where, src_params = _in("source_id", sources)
-    sql = f"SELECT {_COLS} FROM metrics WHERE metric = ?{fw_where}{src_where}"
-    params: list[str] = [metric, *fw_params, *src_params]
+    # One primary-key range per source: (source_id, metric[, framework], date).
+    sql = f"SELECT {_COLS} FROM metrics WHERE source_id = ? AND metric = ?{fw_where}"
+    bounds: list[str] = []
     if since:
         sql += " AND date >= ?"
-        params.append(since)
+        bounds.append(since)
     if until:
         sql += " AND date <= ?"
-        params.append(until)
-    rows = store._rows(sql + " ORDER BY framework, date, source_id", params)
-    return [_value(r) for r in rows]
+        bounds.append(until)
+    out: list[MetricValue] = []
+    for source in sources or source_ids(store):
+        out += [_value(r) for r in store._rows(sql, [source, metric, *fw_params, *bounds])]
+    out.sort(key=lambda v: (v.framework, v.date, v.source_id))
+    return out
 
 
 def coverage(store: Store, metric: str | None = None) -> list[MetricCoverage]:
     """Per metric (or just ``metric``): date range, row count, frameworks, and per source the
     same plus when it was last collected; ordered by metric name."""
     where, params = ("WHERE metric = ?", [metric]) if metric else ("", [])
+    # GROUP BY in primary-key order (source_id, metric) needs no sorting pass.
     rows = store._rows(
         "SELECT metric, source_id, min(date), max(date), count(*),"
         " group_concat(DISTINCT framework), max(collected_at)"
-        f" FROM metrics {where} GROUP BY metric, source_id ORDER BY metric, source_id",
+        f" FROM metrics {where} GROUP BY source_id, metric",
         params,
     )
     spans: dict[str, list[SourceSpan]] = {}
-    for name, source, first, last, n, fws, collected in rows:
+    for name, source, first, last, n, fws, collected in sorted(rows):
         span = SourceSpan(source, first, last, n, tuple(sorted(fws.split(","))), collected)
         spans.setdefault(name, []).append(span)
     return [
