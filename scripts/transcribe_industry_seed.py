@@ -18,6 +18,13 @@ ranking list names), the rows of huggingface/transformers (a library, not a fram
 table), and four repeated 2018-02-25 PyPI dumps identical to a fifth. Conventions that turn
 origin fields into dates are spelled out next to each reader below.
 
+Thinned: the two daily GitHub series (stars and forks from the ranking, the star history) keep
+every day of their last 400 days, the first day of each series, and before that one day per ISO
+week (the last one the origin has). Charts average years of history into at most 240 points, a
+latest value and the value a year earlier fall in the daily part, and the running totals move
+smoothly, so a weekly point loses nothing a reply shows; it cuts the seed from 42,276 to 16,475
+rows, and inserting rows is what a new store's first open spends most of its seed time on.
+
 Usage: python scripts/transcribe_industry_seed.py [--shared DIR] [--out DIR] [--check]
 """
 
@@ -258,6 +265,40 @@ def transcribe_hn(path: Path, table: FrameworkTable) -> list[Row]:
     return rows
 
 
+# -- thinning -------------------------------------------------------------------------------------
+KEEP_DAILY_DAYS = 400
+
+
+def thin_to_weeks(rows: list[Row], keep_daily_days: int = KEEP_DAILY_DAYS) -> list[Row]:
+    """Keep, per (metric, framework) series: its first day, every day of the last
+    ``keep_daily_days`` before the source's last date, and before that the last day the origin
+    has in each ISO week."""
+    last = max(r.date for r in rows)
+    cutoff = (_day(last) - dt.timedelta(days=keep_daily_days)).isoformat()
+    first: dict[tuple[str, str], str] = {}
+    week_last: dict[tuple[str, str, int, int], str] = {}
+    for r in rows:
+        iso = _day(r.date).isocalendar()
+        for fw, _ in r.values:
+            key = (r.metric, fw)
+            first[key] = min(first.get(key, r.date), r.date)
+            wk = (r.metric, fw, iso.year, iso.week)
+            week_last[wk] = max(week_last.get(wk, r.date), r.date)
+    out = []
+    for r in rows:
+        iso = _day(r.date).isocalendar()
+        kept = tuple(
+            (fw, v)
+            for fw, v in r.values
+            if r.date >= cutoff
+            or r.date == first[(r.metric, fw)]
+            or r.date == week_last[(r.metric, fw, iso.year, iso.week)]
+        )
+        if kept:
+            out.append(Row(r.source, r.metric, r.date, r.method, r.collected_at, kept))
+    return out
+
+
 # -- provenance -----------------------------------------------------------------------------------
 SOURCES = [
     {
@@ -397,8 +438,10 @@ def build(shared: Path) -> tuple[dict[str, str], list[str]]:
     ranking, skipped = transcribe_ranking(folder / "github_ranking_daily_stars.csv", table)
     by_source = {
         PYPI_SOURCE: transcribe_pypi(folder / "pypi_top_packages_30d.csv", table),
-        RANKING_SOURCE: ranking,
-        HISTORY_SOURCE: transcribe_history(folder / "github_star_history_daily.csv", table),
+        RANKING_SOURCE: thin_to_weeks(ranking),
+        HISTORY_SOURCE: thin_to_weeks(
+            transcribe_history(folder / "github_star_history_daily.csv", table)
+        ),
         BEST_OF_SOURCE: transcribe_best_of(folder / "best_of_ml_python_weekly.csv", table),
         HN_SOURCE: transcribe_hn(folder / "hn_hiring_monthly.csv", table),
     }

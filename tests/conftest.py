@@ -23,9 +23,9 @@ def db_path(tmp_path: Path) -> Path:
 def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store opened once per session: migrated and holding the whole bundled seed.
 
-    Loading the seed (about 42,000 industry metric rows) takes about 0.4 s; copying a loaded
-    store takes milliseconds. First opens themselves are tested in test_storage.py, on paths
-    of their own.
+    Loading the seed (paper counts and about 16,500 industry metric rows, through sqlite-utils)
+    takes a few tenths of a second; copying a loaded store takes milliseconds. First opens
+    themselves are tested in test_storage.py and test_industry_seed.py, on paths of their own.
     """
     path = tmp_path_factory.mktemp("template") / "seeded.db"
     open_store(path).close()

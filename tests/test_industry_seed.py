@@ -63,6 +63,24 @@ def _minus_days(iso: str, days: int) -> str:
     return (dt.date.fromisoformat(iso[:10]) - dt.timedelta(days=days)).isoformat()
 
 
+def _thinned(figures: dict[tuple[str, str, str], float]) -> dict[tuple[str, str, str], float]:
+    """The documented thinning of a daily series: per (metric, framework) its first day, every
+    day of the last 400 days, and before that the last day of each ISO week."""
+    cutoff = _minus_days(max(d for _, _, d in figures), 400)
+    series: dict[tuple[str, str], list[str]] = {}
+    for metric, fw, date in figures:
+        series.setdefault((metric, fw), []).append(date)
+    keep = set()
+    for (metric, fw), dates in series.items():
+        weeks: dict[tuple[int, int], str] = {}
+        for d in dates:
+            week = tuple(dt.date.fromisoformat(d).isocalendar())[:2]
+            weeks[week] = max(weeks.get(week, d), d)
+        chosen = {min(dates), *weeks.values(), *(d for d in dates if d >= cutoff)}
+        keep |= {(metric, fw, d) for d in chosen}
+    return {k: v for k, v in figures.items() if k in keep}
+
+
 # -- every figure against ../shared -------------------------------------------------------------
 @needs_shared
 def test_pypi_figures_match_the_origin(store):
@@ -95,7 +113,8 @@ def test_github_ranking_figures_match_the_origin(store):
             continue
         expected[("github-stars", fw, rec["date"])] = float(rec["stars"])
         expected[("github-forks", fw, rec["date"])] = float(rec["forks"])
-    assert stored == expected
+    assert stored == _thinned(expected)
+    assert len(stored) == 7156 and len(expected) == 24032
 
 
 @needs_shared
@@ -108,7 +127,8 @@ def test_star_history_figures_match_the_origin(store):
         # new_stars is not stored because it is the running total's daily difference:
         running[fw] = running.get(fw, 0) + int(rec["new_stars"])
         assert running[fw] == int(rec["cumulative_stars"])
-    assert stored == expected
+    assert stored == _thinned(expected)
+    assert len(stored) == 2670 and len(expected) == 11595
 
 
 @needs_shared
@@ -201,11 +221,13 @@ def test_torch_first_passed_tensorflow_in_the_2024_04_pypi_snapshot(store):
 
 def test_known_figures_are_in_the_seed(store):
     ranking, history = "evanli-github-ranking", "repostory-star-history"
-    assert _value(store, ranking, "github-stars", "pytorch", "2018-12-18") == 22_867
-    assert _value(store, history, "github-stars", "pytorch", "2018-12-18") == 20_820
-    # MXNet's repository was renamed between these two days; both land on one series.
-    assert _value(store, ranking, "github-stars", "mxnet", "2022-11-03") == 20_137
-    assert _value(store, ranking, "github-stars", "mxnet", "2022-11-05") == 20_138
+    assert _value(store, ranking, "github-stars", "pytorch", "2018-12-18") == 22_867  # first day
+    assert _value(store, ranking, "github-stars", "pytorch", "2018-12-23") == 23_019
+    assert _value(store, history, "github-stars", "pytorch", "2018-12-23") == 20_986
+    assert _value(store, history, "github-stars", "pytorch", "2016-08-15") == 2  # first star
+    # MXNet's repository was renamed between these two Sundays; both land on one series.
+    assert _value(store, ranking, "github-stars", "mxnet", "2022-10-30") == 20_131
+    assert _value(store, ranking, "github-stars", "mxnet", "2022-11-06") == 20_138
     assert _value(store, "hiringtrends", "hn-hiring", "pytorch", "2024-05-01") == 4
     assert _value(store, "hiringtrends", "hn-hiring", "_all", "2024-05-01") == 409
     # The ClickHouse era is a calendar month: the 2026-04-01 dump is March 2026.
@@ -214,6 +236,24 @@ def test_known_figures_are_in_the_seed(store):
     )
     assert month == 87_347_847
     assert _value(store, "best-of-ml-python", "dependents", "pytorch", "2025-06-26") == 839_406
+
+
+def test_daily_series_keep_their_last_400_days_and_a_point_every_week(store):
+    rows = store.conn.execute(
+        "SELECT source_id, metric, framework, date FROM metrics"
+        " WHERE source_id IN ('evanli-github-ranking', 'repostory-star-history')"
+        " AND framework = 'pytorch' ORDER BY source_id, metric, date"
+    ).fetchall()
+    series: dict[tuple[str, str], list[dt.date]] = {}
+    for source, metric, _, date in rows:
+        series.setdefault((source, metric), []).append(dt.date.fromisoformat(date))
+    assert len(series) == 3
+    for dates in series.values():
+        recent = [d for d in dates if d >= dates[-1] - dt.timedelta(days=400)]
+        assert len(recent) > 330  # every day the origin has (it has a few gaps)
+        old = [d for d in dates if d < dates[-1] - dt.timedelta(days=400)]
+        weeks = [tuple(d.isocalendar())[:2] for d in old]
+        assert len(weeks) - len(set(weeks)) <= 1  # one per week (plus the series' first day)
 
 
 def test_every_metric_row_has_provenance(store):
@@ -243,7 +283,7 @@ def _count(conn: sqlite3.Connection, table: str) -> int:
 
 def test_industry_seed_loads_once_with_the_paper_seed(db_path):
     bundle = load_bundle()
-    assert len(bundle.metrics) == 42_276
+    assert len(bundle.metrics) == 16_475
     with open_store(db_path) as first:
         assert first.seed_runs() == 1
         assert _count(first.conn, "metrics") == len(bundle.metrics)
