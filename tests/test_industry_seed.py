@@ -330,7 +330,7 @@ def test_a_failed_load_leaves_the_store_untouched(db_path):
     db = Database(_connect(db_path))
     bundle = load_bundle()
     bad = list(bundle.metrics)
-    bad[-1] = (*bad[-1][:4], None, *bad[-1][5:])  # NOT NULL value, after 42,000 good rows
+    bad[-1] = (*bad[-1][:4], None, *bad[-1][5:])  # NOT NULL value, after 16,000 good rows
     with pytest.raises(sqlite3.IntegrityError):
         apply_seed(db, replace(bundle, metrics=bad))
     for table in ("metrics", "paper_counts", "sources", "collection_runs"):
