@@ -353,6 +353,7 @@ def _texts_with(name: str, text: str) -> dict[str, str]:
         ("hiringtrends,hn-hires,2030-01-01,m,c,1,2,3,4,5", "not in the catalogue"),
         ("nobody,hn-hiring,2030-01-01,m,c,1,2,3,4,5", "no provenance entry"),
         ("hiringtrends,hn-hiring,2030-01-01,m,c,1,2,3", "cells, header has"),
+        ("hiringtrends,hn-hiring,2030-01-01,m,c,1,2,3,4,five", "'five' is not a number"),
     ],
 )
 def test_a_malformed_seed_file_is_refused_with_its_name(line, message):

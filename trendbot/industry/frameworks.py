@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -180,7 +179,3 @@ def load_frameworks() -> FrameworkTable:
     """The packaged framework table (read and validated once per process)."""
     text = resources.files("trendbot.storage").joinpath("seed", FRAMEWORKS_FILE).read_text("utf-8")
     return parse_frameworks(json.loads(text))
-
-
-def framework_ids(frameworks: Iterable[Framework] | None = None) -> tuple[str, ...]:
-    return tuple(f.id for f in (frameworks or load_frameworks().frameworks))

@@ -202,7 +202,10 @@ def _metric_rows(texts: dict[str, str], source_ids: tuple[str, ...]) -> list[tup
                 checked.add(metric)
             for framework, cell in zip(columns, rec[len(METRIC_HEADER) :], strict=True):
                 if cell:
-                    value = float(cell)
+                    try:
+                        value = float(cell)
+                    except ValueError:
+                        raise SeedError(f"{name} line {line}: {cell!r} is not a number") from None
                     rows.append(
                         (source, metric, framework, date, value, definition.unit, method, collected)
                     )
