@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,26 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "trendbot.db"
 
 
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store opened once per session: migrated and holding the whole bundled seed.
+
+    Loading the seed (paper counts and about 16,500 industry metric rows, through sqlite-utils)
+    takes a few tenths of a second; copying a loaded store takes milliseconds. First opens
+    themselves are tested in test_storage.py and test_industry_seed.py, on paths of their own.
+    """
+    path = tmp_path_factory.mktemp("template") / "seeded.db"
+    open_store(path).close()
+    return path
+
+
 @pytest.fixture
-def store(db_path: Path):
+def store(db_path: Path, seeded_template: Path):
+    src, dst = sqlite3.connect(seeded_template), sqlite3.connect(db_path)
+    with dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
     s = open_store(db_path)
     yield s
     s.close()

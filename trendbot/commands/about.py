@@ -100,7 +100,7 @@ def about_command(ctx: Context, args: str) -> Reply:
         + "".join(f", `{ctx.prefix}method {m.name}`" for m in others)
         + f". Where one number came from: `{ctx.prefix}source NeurIPS 2019`.",
     ]
-    sources = store.sources().values()
+    sources = store.research_sources()
     fields = [EmbedField(s.name, f"{s.citation}\n{s.url}"[:1024], inline=False) for s in sources]
     return Reply(
         "\n\n".join(text) + "\nSources: " + "; ".join(f"{s.name} <{s.url}>" for s in sources),

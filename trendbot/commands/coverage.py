@@ -95,7 +95,7 @@ def venues_command(ctx: Context, args: str) -> Reply:
         + "; ".join(f"`{m.name}` = {m.title} ({m.version})" for m in methods.values())
         + f". Default: `{default.name}`."
     )
-    lines.append("Sources: " + "; ".join(s.name for s in store.sources().values()) + ".")
+    lines.append("Sources: " + "; ".join(s.name for s in store.research_sources()) + ".")
     lines.append(f"Ask `{ctx.prefix}about` how the numbers are counted.")
     return Reply(
         "\n".join(lines),

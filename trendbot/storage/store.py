@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 5000
+RESEARCH_KINDS = frozenset({"published-dataset", "collection"})
 
 
 class StoreError(Exception):
@@ -474,6 +475,11 @@ class Store:
             best, *rest = alternatives
             out.append(replace(best, others=tuple(rest)) if rest else best)
         return out
+
+    def research_sources(self) -> list[Source]:
+        """Sources of paper counts (the study's data and trendbot's paper collections), not the
+        industry series'."""
+        return [s for s in self.sources().values() if s.kind in RESEARCH_KINDS]
 
     def is_published(self, source_id: str) -> bool:
         """A figure published by a study (the seed), as opposed to one trendbot collected."""

@@ -1,0 +1,304 @@
+"""Read queries on the ``metrics`` table (industry time series): latest values, the value about a
+year before, series for charts, and coverage.
+
+Every answer carries its source, method and collection time, so a reply can cite each number.
+Two sources may give the same metric for the same framework (GitHub stars from a daily ranking and
+from a star history); they are never blended: a latest value comes from one source, and a change
+over a year compares two rows of that same source, since sources differ in level (stars counted
+from stargazer dates run below the count GitHub reports).
+
+Every query is served by the table's own primary key ``(source_id, metric, framework, date)``,
+so no further index is needed: the few source ids are found by a skip scan (``min(source_id)``
+above the last one, one index seek each), and each (source, metric, framework) is then a range of
+that key. The latest value of a framework is one seek, not a scan of its history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trendbot.storage.store import Store
+
+_COLS = "metric, framework, date, value, unit, source_id, method, collected_at"
+DEFAULT_TOLERANCE_DAYS = 45
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """One stored figure with its provenance."""
+
+    metric: str
+    framework: str
+    date: str
+    value: float
+    unit: str
+    source_id: str
+    method: str
+    collected_at: str
+
+
+@dataclass(frozen=True)
+class YearChange:
+    """A framework's latest value and the same source's value about a year earlier."""
+
+    latest: MetricValue
+    before: MetricValue | None
+
+    @property
+    def change(self) -> float | None:
+        return None if self.before is None else self.latest.value - self.before.value
+
+    @property
+    def ratio(self) -> float | None:
+        """latest / before (1.25 = up 25 %); None without a comparable non-zero earlier value."""
+        if self.before is None or self.before.value == 0:
+            return None
+        return self.latest.value / self.before.value
+
+    @property
+    def days(self) -> int | None:
+        """Days between the two figures (about 365; months and snapshots do not align exactly)."""
+        if self.before is None:
+            return None
+        return (_day(self.latest.date) - _day(self.before.date)).days
+
+
+@dataclass(frozen=True)
+class SourceSpan:
+    source_id: str
+    first_date: str
+    last_date: str
+    rows: int
+    frameworks: tuple[str, ...]
+    last_collected_at: str
+
+
+@dataclass(frozen=True)
+class MetricCoverage:
+    """What the store holds for one metric: date range, frameworks, and each source's share."""
+
+    metric: str
+    first_date: str
+    last_date: str
+    rows: int
+    frameworks: tuple[str, ...]
+    sources: tuple[SourceSpan, ...]
+
+    @property
+    def last_collected_at(self) -> str:
+        return max(s.last_collected_at for s in self.sources)
+
+
+def _day(iso: str) -> dt.date:
+    return dt.date.fromisoformat(iso[:10])
+
+
+def _check_date(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return _day(value).isoformat()
+    except ValueError:
+        raise ValueError(f"{name} must be a date like 2024-05-01, not {value!r}") from None
+
+
+def _value(row: tuple) -> MetricValue:
+    metric, framework, date, value, unit, source_id, method, collected_at = row
+    return MetricValue(metric, framework, date, value, unit, source_id, method, collected_at)
+
+
+def _in(column: str, values: Sequence[str]) -> tuple[str, list[str]]:
+    if not values:
+        return "", []
+    return f" AND {column} IN ({', '.join('?' for _ in values)})", list(values)
+
+
+def _preference(metric: str, prefer: Sequence[str] | None) -> tuple[str, ...]:
+    if prefer is not None:
+        return tuple(prefer)
+    from trendbot.industry.catalog import load_catalog
+
+    definition = load_catalog().get(metric)
+    return definition.sources if definition else ()
+
+
+def source_ids(store: Store) -> list[str]:
+    """The sources that have metric rows (a skip scan: one index seek per source)."""
+    out: list[str] = []
+    while True:
+        after = out[-1] if out else ""
+        row = store._rows("SELECT min(source_id) FROM metrics WHERE source_id > ?", (after,))
+        if row[0][0] is None:
+            return out
+        out.append(row[0][0])
+
+
+def _frameworks_of(store: Store, source_id: str, metric: str) -> list[str]:
+    out: list[str] = []
+    while True:
+        row = store._rows(
+            "SELECT min(framework) FROM metrics WHERE source_id = ? AND metric = ?"
+            " AND framework > ?",
+            (source_id, metric, out[-1] if out else ""),
+        )
+        if row[0][0] is None:
+            return out
+        out.append(row[0][0])
+
+
+def latest_values(
+    store: Store,
+    metric: str,
+    frameworks: Sequence[str] = (),
+    *,
+    prefer: Sequence[str] | None = None,
+) -> list[MetricValue]:
+    """Each framework's most recent value of ``metric``, one per framework, by framework id.
+
+    When two sources have a value on the latest date, ``prefer`` (by default the catalogue's
+    source order for the metric) decides, then the later collection, then the source id.
+    Pseudo-series (``_all``) are returned like frameworks; pass ``frameworks`` to choose.
+    """
+    rank = {s: i for i, s in enumerate(_preference(metric, prefer))}
+    best: dict[str, MetricValue] = {}
+    for source in source_ids(store):
+        for framework in frameworks or _frameworks_of(store, source, metric):
+            rows = store._rows(
+                f"SELECT {_COLS} FROM metrics WHERE source_id = ? AND metric = ?"
+                " AND framework = ? ORDER BY date DESC LIMIT 1",
+                (source, metric, framework),
+            )
+            if rows:
+                v = _value(rows[0])
+                cur = best.get(framework)
+                if cur is None or _better(v, cur, rank):
+                    best[framework] = v
+    return [best[f] for f in sorted(best)]
+
+
+def _better(a: MetricValue, b: MetricValue, rank: dict[str, int]) -> bool:
+    if a.date != b.date:
+        return a.date > b.date
+    ra, rb = rank.get(a.source_id, len(rank)), rank.get(b.source_id, len(rank))
+    if ra != rb:
+        return ra < rb
+    if a.collected_at != b.collected_at:
+        return a.collected_at > b.collected_at
+    return a.source_id < b.source_id
+
+
+def value_near(
+    store: Store,
+    metric: str,
+    framework: str,
+    source_id: str,
+    date: str,
+    *,
+    tolerance_days: int = DEFAULT_TOLERANCE_DAYS,
+) -> MetricValue | None:
+    """The source's value of ``metric`` closest to ``date`` (within the tolerance; the earlier
+    one on a tie), or None. Served by the table's primary key."""
+    day = _day(_check_date(date, "date") or date)
+    lo = (day - dt.timedelta(days=tolerance_days)).isoformat()
+    hi = (day + dt.timedelta(days=tolerance_days)).isoformat()
+    rows = store._rows(
+        f"SELECT {_COLS} FROM metrics"
+        " WHERE source_id = ? AND metric = ? AND framework = ? AND date BETWEEN ? AND ?"
+        " ORDER BY abs(julianday(date) - julianday(?)), date LIMIT 1",
+        (source_id, metric, framework, lo, hi, day.isoformat()),
+    )
+    return _value(rows[0]) if rows else None
+
+
+def year_before(iso: str) -> str:
+    """The same calendar day a year earlier (29 February → 28 February)."""
+    day = _day(iso)
+    try:
+        return day.replace(year=day.year - 1).isoformat()
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28).isoformat()
+
+
+def year_changes(
+    store: Store,
+    metric: str,
+    frameworks: Sequence[str] = (),
+    *,
+    prefer: Sequence[str] | None = None,
+    tolerance_days: int = DEFAULT_TOLERANCE_DAYS,
+) -> list[YearChange]:
+    """Latest value per framework, with the same source's value nearest to one year earlier."""
+    out = []
+    for latest in latest_values(store, metric, frameworks, prefer=prefer):
+        before = value_near(
+            store,
+            metric,
+            latest.framework,
+            latest.source_id,
+            year_before(latest.date),
+            tolerance_days=tolerance_days,
+        )
+        out.append(YearChange(latest, before))
+    return out
+
+
+def series(
+    store: Store,
+    metric: str,
+    frameworks: Sequence[str] = (),
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    sources: Sequence[str] = (),
+) -> list[MetricValue]:
+    """All values of ``metric`` for the frameworks (all when empty) from ``since`` to ``until``
+    (inclusive ISO dates), ordered by framework, date, source. Rows of every source are
+    returned; group by ``source_id`` to draw one line per source."""
+    since, until = _check_date(since, "since"), _check_date(until, "until")
+    fw_where, fw_params = _in("framework", frameworks)
+    # One primary-key range per source: (source_id, metric[, framework], date).
+    sql = f"SELECT {_COLS} FROM metrics WHERE source_id = ? AND metric = ?{fw_where}"
+    bounds: list[str] = []
+    if since:
+        sql += " AND date >= ?"
+        bounds.append(since)
+    if until:
+        sql += " AND date <= ?"
+        bounds.append(until)
+    out: list[MetricValue] = []
+    for source in sources or source_ids(store):
+        out += [_value(r) for r in store._rows(sql, [source, metric, *fw_params, *bounds])]
+    out.sort(key=lambda v: (v.framework, v.date, v.source_id))
+    return out
+
+
+def coverage(store: Store, metric: str | None = None) -> list[MetricCoverage]:
+    """Per metric (or just ``metric``): date range, row count, frameworks, and per source the
+    same plus when it was last collected; ordered by metric name."""
+    where, params = ("WHERE metric = ?", [metric]) if metric else ("", [])
+    # GROUP BY in primary-key order (source_id, metric) needs no sorting pass.
+    rows = store._rows(
+        "SELECT metric, source_id, min(date), max(date), count(*),"
+        " group_concat(DISTINCT framework), max(collected_at)"
+        f" FROM metrics {where} GROUP BY source_id, metric",
+        params,
+    )
+    spans: dict[str, list[SourceSpan]] = {}
+    for name, source, first, last, n, fws, collected in sorted(rows):
+        span = SourceSpan(source, first, last, n, tuple(sorted(fws.split(","))), collected)
+        spans.setdefault(name, []).append(span)
+    return [
+        MetricCoverage(
+            metric=name,
+            first_date=min(s.first_date for s in ss),
+            last_date=max(s.last_date for s in ss),
+            rows=sum(s.rows for s in ss),
+            frameworks=tuple(sorted({f for s in ss for f in s.frameworks})),
+            sources=tuple(ss),
+        )
+        for name, ss in spans.items()
+    ]
