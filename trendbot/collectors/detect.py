@@ -1,0 +1,388 @@
+"""Which ML frameworks a paper's text names, under a named and versioned rule set.
+
+Pure functions and plain data, no I/O: the PDF side (``pdftext``) hands in text, the collectors
+store what comes out. The rule is Horace He's (see the README's "The data and where it comes
+from"): lower-case the paper's full text and look for plain substrings, ``\\b``-bounded regexes
+only where a term is also a common word. A rule set is plain data (names, strings, tuples) so it
+can be stored as JSON in the store's ``methods`` table and rebuilt with ``RuleSet.from_record``.
+
+Normalising first matters because PDF text is not what the author typed:
+
+- ligatures: TeX fonts set "fl" as one glyph, so the text says ``tensorﬂow`` (U+FB02); NFKC
+  turns it back into "fl" (and full-width letters into ASCII);
+- hyphenation: a word broken at a line end comes out as ``Py-\\nTorch`` (pdftotext) or
+  ``Py\\ufffeTorch`` (pdfium's marker for a line-end hyphen). Joining gives "pytorch", but a
+  term that has a hyphen of its own (``opennmt-\\npy``) must keep it, and the text cannot say
+  which reading is right, so both readings are kept (see ``normalise``);
+- soft hyphens (U+00AD) are invisible break hints, never part of a word: they are dropped;
+- whitespace: any run (line breaks included) becomes one space, so a multi-word term such as
+  "google brain" matches across a line break.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+REGEX_PREFIX = "re:"
+# What a hyphen at a line end looks like in extracted text: a hyphen (U+2010 and U+2011 are made
+# ASCII first) followed by a line break (pdftotext), or pdfium's own markers, U+FFFE
+# (get_text_range) and U+0002 (get_text_bounded), which stand for the hyphen and the break both.
+_LINE_END_HYPHEN = re.compile(r"-[ \t]*\r?\n[ \t]*|[\ufffe\x02][ \t]*(?:\r?\n)?[ \t]*")
+_SOFT_HYPHEN_BREAK = re.compile(r"\xad[ \t]*\r?\n[ \t]*")
+_LEADING_WORD = re.compile(r"^\w+")
+_TRAILING_WORD = re.compile(r"\w+$")
+_SEPARATOR = " \x00 "  # between the text and the hyphen-kept snippets: no term can span it
+_SNIPPET = 60  # longest word kept either side of a line-end hyphen (longer than any term)
+
+
+def normalise(text: str) -> str:
+    """The text a rule set searches: NFKC, de-hyphenated (both readings), lower case, one space.
+
+    For each line-end hyphen the main text gets the joined reading (``Py-\\nTorch`` →
+    ``pytorch``), and the hyphenated word with its hyphen kept (``opennmt-py``, ``jax-based``)
+    is appended after a separator that no term can match across. That costs a few hundred bytes
+    per paper, where searching a second full copy of the text would double the work. The price
+    of keeping both readings: a word that is split right before a ``\\b``-bounded term ("A-" +
+    "jax" for "Ajax") also reads as the term; a real paper almost never does that.
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    if "\u2010" in text:  # NFKC maps the non-breaking hyphen to U+2010, and U+2010 is a hyphen
+        text = text.replace("\u2010", "-")
+    if "\xad" in text:
+        text = _SOFT_HYPHEN_BREAK.sub("", text).replace("\xad", "")
+    snippets: list[str] = []
+    if "\n" in text or "\ufffe" in text or "\x02" in text:
+        pieces: list[str] = []
+        last = 0
+        for m in _LINE_END_HYPHEN.finditer(text):
+            start, end = m.start(), m.end()
+            snippets.append(f"{_before(text, last, start)}-{_after(text, end)}")
+            pieces.append(text[last:start])
+            last = end
+        if snippets:
+            pieces.append(text[last:])
+            text = "".join(pieces)
+    if snippets:
+        text = text + _SEPARATOR + _SEPARATOR.join(snippets)
+    return " ".join(text.lower().split())
+
+
+def _before(text: str, floor: int, start: int) -> str:
+    """The word a line-end hyphen ends (its last ``_SNIPPET`` characters at most)."""
+    lo = max(floor, start - _SNIPPET)
+    part = text[lo:start]
+    if not part or part[-1].isspace():
+        return ""
+    word = part.rsplit(None, 1)[-1]
+    if len(word) == len(part) and lo > floor and not text[lo - 1].isspace():
+        # Cut inside a long word: drop the cut piece, or "…ajax" would read as "jax".
+        word = _LEADING_WORD.sub("", word)
+    return word
+
+
+def _after(text: str, end: int) -> str:
+    """The word a line-end hyphen's next line starts with (``_SNIPPET`` characters at most)."""
+    part = text[end : end + _SNIPPET]
+    for stop in "\ufffe\x02":  # that word may end in a hyphen itself
+        part = part.split(stop, 1)[0]
+    if not part or part[0].isspace():
+        return ""
+    word = part.split(None, 1)[0]
+    if len(word) == _SNIPPET and end + _SNIPPET < len(text) and not text[end + _SNIPPET].isspace():
+        word = _TRAILING_WORD.sub("", word)
+    return word
+
+
+# -- rule sets -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RuleSet:
+    """A named, versioned way of counting papers, as plain data.
+
+    - ``terms``: framework id → terms. A plain term is a lower-case substring; a term written
+      ``re:<pattern>`` is a regular expression searched in the normalised text;
+    - ``exclusive``: the study's rule: a paper naming both frameworks of the pair counts for
+      neither of them (it still counts for any other framework it names);
+    - ``exclude_if``: the 2019 article's affiliation filter: a paper whose text contains any of
+      these substrings is dropped from every figure;
+    - ``both``: also count a ``"a+b"`` figure for papers naming both frameworks of the pair
+      (``modern`` reports PyTorch and TensorFlow together this way instead of dropping them).
+    """
+
+    name: str
+    version: str
+    terms: Mapping[str, tuple[str, ...]]
+    exclusive: tuple[str, str] | None = None
+    exclude_if: tuple[str, ...] = ()
+    both: tuple[str, str] | None = None
+    title: str = ""
+    _compiled: tuple = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        terms = {str(fw): tuple(str(t) for t in ts) for fw, ts in dict(self.terms).items()}
+        for fw, ts in terms.items():
+            if not ts:
+                raise ValueError(f"rule set {self.name}: framework {fw!r} has no terms")
+            for t in ts:
+                if not t.startswith(REGEX_PREFIX) and t != t.lower():
+                    raise ValueError(f"rule set {self.name}: term {t!r} must be lower case")
+        for pair in (self.exclusive, self.both):
+            if pair is not None and (len(pair) != 2 or not set(pair) <= terms.keys()):
+                raise ValueError(f"rule set {self.name}: {pair!r} must name two of its frameworks")
+        object.__setattr__(self, "terms", terms)
+        object.__setattr__(self, "exclusive", tuple(self.exclusive) if self.exclusive else None)
+        object.__setattr__(self, "both", tuple(self.both) if self.both else None)
+        object.__setattr__(self, "exclude_if", tuple(t.lower() for t in self.exclude_if))
+        compiled = tuple((fw, tuple((t, _matcher(t)) for t in ts)) for fw, ts in terms.items())
+        object.__setattr__(self, "_compiled", compiled)
+
+    def __reduce__(self) -> tuple:
+        # Compiled matchers are closures: send the plain data and rebuild them on arrival.
+        return (RuleSet.from_record, (self.to_record(),))
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        return tuple(self.terms)
+
+    @property
+    def figures(self) -> tuple[str, ...]:
+        """Every figure a paper can count for under this rule set, in display order."""
+        extra = (f"{self.both[0]}+{self.both[1]}",) if self.both else ()
+        return (*self.terms, *extra)
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready dict (what a ``methods`` row would hold), the inverse of ``from_record``."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "title": self.title,
+            "terms": {fw: list(ts) for fw, ts in self.terms.items()},
+            "exclusive": list(self.exclusive) if self.exclusive else None,
+            "exclude_if": list(self.exclude_if),
+            "both": list(self.both) if self.both else None,
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any] | Any) -> RuleSet:
+        """Build a rule set from a stored method: a dict, a ``methods`` row or a ``Method``.
+
+        Understands both the current ``methods`` columns (``pytorch_terms`` and
+        ``tensorflow_terms`` as JSON lists, ``exclusive`` as 0/1, ``affiliation_filter`` as a
+        comma-separated string) and the general form (``terms``: one JSON object of terms per
+        framework, ``exclusive``/``both`` as a pair, ``exclude_if`` as a list).
+        """
+        get = (
+            record.get if isinstance(record, Mapping) else (lambda k, d=None: getattr(record, k, d))
+        )
+        terms = _json(get("terms"))
+        if not terms:
+            terms = {
+                "pytorch": _json(get("pytorch_terms")) or (),
+                "tensorflow": _json(get("tensorflow_terms")) or (),
+            }
+        exclusive = _json(get("exclusive"))
+        if isinstance(exclusive, bool | int):
+            exclusive = ("pytorch", "tensorflow") if exclusive else None
+        exclude_if = _json(get("exclude_if"))
+        if exclude_if is None:
+            flt = get("affiliation_filter") or ""
+            exclude_if = [t.strip() for t in str(flt).split(",") if t.strip()]
+        return cls(
+            name=str(get("name")),
+            version=str(get("version")),
+            title=str(get("title") or ""),
+            terms=terms,
+            exclusive=tuple(exclusive) if exclusive else None,
+            exclude_if=tuple(exclude_if),
+            both=tuple(b) if (b := _json(get("both"))) else None,
+        )
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        return json.loads(value)
+    return value
+
+
+def _matcher(term: str):
+    """A function text → bool for one term.
+
+    Plain terms use ``in`` (about 20 µs over 50 kB). A regex that starts with ``\\b`` gets no
+    help from the regex engine's literal scan and walks every position (about 0.8 ms over 50 kB),
+    so it first checks, with ``in``, a literal that every match must contain.
+    """
+    if not term.startswith(REGEX_PREFIX):
+        return lambda text: term in text
+    search = re.compile(term[len(REGEX_PREFIX) :]).search
+    literal = required_literal(term[len(REGEX_PREFIX) :])
+    if not literal:
+        return search
+    return lambda text: literal in text and search(text) is not None
+
+
+_INLINE_FLAGS = re.compile(r"\(\?[aiLmsux]")
+
+
+def required_literal(pattern: str) -> str:
+    """The longest run of characters that every match of ``pattern`` contains ('' if unsure).
+
+    A deliberately small reading of the syntax: literal characters outside groups and classes
+    count; anything optional (``?``, ``*``, ``{``), any class, group, escape such as ``\\b`` or
+    ``\\w``, and ``.`` end a run; a top-level ``|`` or an inline flag gives up.
+    """
+    if _INLINE_FLAGS.search(pattern):
+        return ""
+    best, run, depth, i, n = "", "", 0, 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            nxt = pattern[i + 1 : i + 2]
+            if nxt and not nxt.isalnum() and depth == 0:
+                run += nxt  # an escaped punctuation character is itself
+            elif nxt:
+                best, run = max(best, run, key=len), ""  # \b, \w, \d, \1 …
+            i += 2
+            continue
+        if c == "[":  # skip the class: it matches one of several characters
+            best, run = max(best, run, key=len), ""
+            i += 1
+            if pattern[i : i + 1] == "^":
+                i += 1
+            if pattern[i : i + 1] == "]":
+                i += 1
+            while i < n and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif c in "?*{":
+            run = run[:-1]  # the character before is optional
+            best, run = max(best, run, key=len), ""
+            if c == "{":
+                while i < n and pattern[i] != "}":
+                    i += 1
+        elif c in "()+.^$":
+            best, run = max(best, run, key=len), ""
+            depth += {"(": 1, ")": -1}.get(c, 0)
+        elif c == "|":
+            if depth == 0:
+                return ""
+        elif depth == 0:
+            run += c
+        i += 1
+    return max(best, run, key=len)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What one paper names under one rule set, and the figures it adds one to.
+
+    ``terms`` lists every framework named with the terms that matched, *before* any exclusive
+    counting: a paper naming PyTorch and TensorFlow shows both here and counts for neither
+    under ``final``. An excluded paper (``exclude_if`` matched) still shows what it names.
+    """
+
+    rules: str
+    version: str
+    terms: Mapping[str, tuple[str, ...]]
+    excluded_by: tuple[str, ...] = ()
+    counts: tuple[str, ...] = ()
+
+    @property
+    def named(self) -> tuple[str, ...]:
+        return tuple(self.terms)
+
+    @property
+    def excluded(self) -> bool:
+        return bool(self.excluded_by)
+
+
+def detect(text: str, rules: RuleSet) -> Detection:
+    """Apply ``rules`` to ``text`` (already ``normalise``d; searching raw text misses matches)."""
+    return _detect(text, rules, {})
+
+
+def detect_all(text: str, rulesets: Iterable[RuleSet]) -> dict[str, Detection]:
+    """``detect`` under each rule set, keyed by rule-set name; a term shared by several rule
+    sets is searched once."""
+    seen: dict[str, bool] = {}
+    return {r.name: _detect(text, r, seen) for r in rulesets}
+
+
+def _detect(text: str, rules: RuleSet, seen: dict[str, bool]) -> Detection:
+    found: dict[str, tuple[str, ...]] = {}
+    for fw, matchers in rules._compiled:
+        hits = []
+        for term, match in matchers:
+            hit = seen.get(term)
+            if hit is None:
+                hit = seen[term] = match(text)
+            if hit:
+                hits.append(term)
+        if hits:
+            found[fw] = tuple(hits)
+    excluded_by = tuple(t for t in rules.exclude_if if t in text)
+    counts: list[str] = []
+    if not excluded_by:
+        pair = rules.exclusive
+        drop = set(pair) if pair and all(p in found for p in pair) else set()
+        counts = [fw for fw in found if fw not in drop]
+        if rules.both and all(b in found for b in rules.both):
+            counts.append(f"{rules.both[0]}+{rules.both[1]}")
+    return Detection(rules.name, rules.version, found, excluded_by, tuple(counts))
+
+
+# -- the built-in rule sets ------------------------------------------------------------------------
+_PYTORCH = ("pytorch", "torchvision", "fairseq", "allennlp", "opennmt-py")
+
+FINAL = RuleSet(
+    name="final",
+    version="2021-10-22",
+    title="Horace He's rule, final version",
+    terms={"pytorch": _PYTORCH, "tensorflow": ("tensorflow", "keras", "opennmt-tf")},
+    exclusive=("pytorch", "tensorflow"),
+)
+
+ARTICLE = RuleSet(
+    name="article",
+    version="2019-10-10",
+    title="Horace He's rule as published in the 2019 article",
+    terms={"pytorch": (*_PYTORCH, "huggingface"), "tensorflow": ("tensorflow", "opennmt-tf")},
+    exclusive=("pytorch", "tensorflow"),
+    exclude_if=("facebook ai research", "fb.com", "google.com", "google brain"),
+)
+
+# Terms that are also English words (or physics) only count in forms that name the library:
+# "flax" is a plant and "haiku" a poem, "gluon" a particle (quark/gluon jet tagging is a common
+# ML benchmark). Flax and Haiku count as ``flax.linen``, ``github.com/google/flax``,
+# ``dm-haiku`` (the package name) or an ``import`` line; their own titles ("Flax: … for JAX",
+# "Haiku: Sonnet for JAX") name JAX anyway. Gluon counts only as GluonCV / GluonNLP (or as
+# ``mxnet.gluon``, which "mxnet" already matches); GluonTS is left out because it runs on
+# PyTorch too.
+MODERN = RuleSet(
+    name="modern",
+    version="2026-11",
+    title="Every major framework named, PyTorch and TensorFlow together reported apart",
+    terms={
+        "pytorch": _PYTORCH,
+        "tensorflow": ("tensorflow", "opennmt-tf"),
+        "keras": ("keras",),
+        "jax": (
+            r"re:\bjax\b",
+            "flax.linen",
+            "github.com/google/flax",
+            "dm-haiku",
+            r"re:\bimport (?:flax|haiku)\b",
+            r"re:\boptax\b",
+        ),
+        "mxnet": ("mxnet", "gluoncv", "gluonnlp"),
+        "paddlepaddle": ("paddlepaddle", "paddle.fluid", "paddlenlp"),
+        "mindspore": ("mindspore",),
+    },
+    both=("pytorch", "tensorflow"),
+)
+
+BUILTIN: dict[str, RuleSet] = {r.name: r for r in (FINAL, ARTICLE, MODERN)}
