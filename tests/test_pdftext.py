@@ -247,3 +247,23 @@ def _alive(pid: int) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+# -- whole papers, as the benchmark makes them -----------------------------------------------------
+@pytest.mark.parametrize(
+    "engine",
+    [
+        "matplotlib",
+        pytest.param(
+            "latex",
+            marks=pytest.mark.skipif(not pdfgen.latex_available(), reason="no pdflatex here"),
+        ),
+    ],
+)
+def test_corpus_papers_name_what_was_put_in_them(engine: str, tmp_path: Path) -> None:
+    """Multi-page papers (LaTeX: typeset by pdfTeX, with its hyphenation and ligatures)."""
+    papers = pdfgen.Corpus(tmp_path, count=4, templates=8, seed=7, engine=engine).build()
+    for paper in papers:
+        result = analyse(paper.path.read_bytes())
+        assert result.status == "ok" and result.pages == paper.pages >= 7
+        assert set(result.detections["modern"].terms) == paper.named, paper.path.name
