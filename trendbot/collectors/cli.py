@@ -168,7 +168,7 @@ def cmd_scan(args: argparse.Namespace, out: TextIO | None = None) -> int:
     import asyncio
     import json
 
-    from trendbot.collectors.pdftext import PaperPool, default_workers
+    from trendbot.collectors.pdftext import PaperPool, PoolError, default_workers
 
     out = out or sys.stdout
     try:
@@ -192,7 +192,11 @@ def cmd_scan(args: argparse.Namespace, out: TextIO | None = None) -> int:
         async with PaperPool(rulesets, workers=workers, timeout=args.timeout) as pool:
             return await scan_files(args.files, pool, emit)
 
-    results = asyncio.run(run())
+    try:
+        results = asyncio.run(run())
+    except PoolError as exc:  # no worker could start: nothing was read
+        print(f"trendbot scan: {exc}.", file=sys.stderr)
+        return 2
     return 1 if any(r.failed for r in results) else 0
 
 
