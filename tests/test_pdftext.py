@@ -230,6 +230,15 @@ async def test_pool_close_fails_files_in_flight_and_refuses_new_ones(papers) -> 
     await pool.aclose()  # twice is fine
 
 
+async def test_pool_starts_once_when_first_used_by_many_at_once(papers) -> None:
+    pool = PaperPool(workers=1)
+    try:
+        results = await asyncio.gather(*(pool.analyse(papers["nothing"]) for _ in range(4)))
+        assert len({r.worker_pid for r in results}) == 1  # one pool, one worker
+    finally:
+        await pool.aclose()
+
+
 def test_pool_refuses_fork() -> None:
     with pytest.raises(ValueError, match="fork"):
         PaperPool(start_method="fork")
