@@ -181,10 +181,13 @@ async def test_pool_survives_a_worker_that_hits_its_memory_limit(papers) -> None
         big = await pool.analyse(pdfgen.slow_pdf(1_000_000))  # needs ~600 MB in pdfium
         after = await pool.analyse(papers["pytorch"])
         stats = pool.stats
-    assert big.status == "failed"
-    assert big.reason.startswith("it crashed the PDF reader (")
-    assert "at most 300 MB" in big.reason
-    assert after.status == "ok" and stats.crashes == 1
+    assert big.status == "failed" and big.detections == {}
+    if stats.crashes:  # pdfium aborts when an allocation fails (what happens here, in practice)
+        assert big.reason.startswith("it crashed the PDF reader (signal ")
+        assert big.reason.endswith("; the reader may use at most 300 MB)")
+    else:  # or it gives up on the page
+        assert big.reason == "1 of 1 pages could not be read"
+    assert after.status == "ok"  # the pool goes on
 
 
 async def test_pool_recycles_workers_after_max_tasks(papers) -> None:
