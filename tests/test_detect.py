@@ -258,6 +258,25 @@ def test_a_stored_terms_column_is_one_json_object_per_framework() -> None:
     assert scan("JAX and PyTorch", rules).counts == ("jax", "pytorch")
 
 
+def test_modern_as_a_methods_row_with_the_proposed_terms_and_both_columns() -> None:
+    """The columns the report asks for (terms, both) hold every rule set, modern included."""
+    row = {
+        "id": "trendbot-modern",
+        "name": "modern",
+        "version": "2026-11",
+        "title": MODERN.title,
+        "pytorch_terms": json.dumps(list(MODERN.terms["pytorch"])),
+        "tensorflow_terms": json.dumps(list(MODERN.terms["tensorflow"])),
+        "exclusive": 0,
+        "affiliation_filter": "",
+        "terms": json.dumps({fw: list(ts) for fw, ts in MODERN.terms.items()}),
+        "both": json.dumps(["pytorch", "tensorflow"]),
+    }
+    assert RuleSet.from_record(row) == MODERN
+    old_row = {**_catalog_methods()["final"], "terms": "{}", "both": ""}  # a row before modern
+    assert RuleSet.from_record(old_row) == FINAL
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [

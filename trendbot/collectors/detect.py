@@ -213,7 +213,7 @@ class RuleSet:
 
 
 def _json(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in "[{":
+    if isinstance(value, str) and value.startswith(("[", "{")):
         return json.loads(value)
     return value
 
