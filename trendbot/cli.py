@@ -187,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_bot_commands(sub)
+    try:
+        from trendbot.collectors.cli import add_collect_commands
+    except ImportError:
+        pass
+    else:
+        add_collect_commands(sub)
     return parser
 
 

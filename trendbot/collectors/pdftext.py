@@ -1,0 +1,389 @@
+"""A paper's full text from its PDF (pypdfium2), and the frameworks it names, off the event loop.
+
+Three outcomes per PDF, kept apart on purpose:
+
+- ``ok``: text was found; the detections say what it names (possibly nothing);
+- ``no_text``: the pages have no text layer (a scan): the paper may well name PyTorch, we
+  cannot tell, so it must never be counted as "mentions nothing";
+- ``failed``: the file could not be read (damaged, not a PDF, needs a password, took too long,
+  crashed the reader), with the reason in one sentence.
+
+Extraction is CPU-bound C code (~2.5 ms a page, ~20 ms a paper) and occasionally pathological,
+so a collector runs it in ``PaperPool``: a pebble process pool with one worker per core, a
+per-file time limit (a worker that overruns is killed and replaced, so one PDF that hangs pdfium
+cannot hang a run), workers recycled after a number of files (pdfium and the allocator keep some
+memory per document), an address-space limit per worker, and an ``async`` API whose waiting
+happens in pebble's threads, never on the event loop. Only the small ``PaperText`` comes back
+from a worker, not the text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from trendbot.collectors.detect import BUILTIN, Detection, RuleSet, detect_all, normalise
+
+Status = Literal["ok", "no_text", "failed"]
+
+# A page of a typeset paper carries thousands of characters; a scanned page none, or a stamp of
+# a few dozen (arXiv's side banner is ~40). Below this average per page the PDF is a scan.
+MIN_CHARS_PER_PAGE = 25
+# Seconds per file. A typeset page takes ~2.5 ms of CPU (bench/bench_papers.py), so a 40-page
+# paper is done in a tenth of a second: only a pathological file comes near this.
+DEFAULT_TIMEOUT = 60.0
+# Files per worker before it is replaced by a fresh process. Measured: a worker's RSS stays at
+# 30–31 MB over 960 typeset papers, so this is a precaution, kept rare because a fresh worker
+# costs ~0.2 s (1,000 papers take ~20 s of one core).
+DEFAULT_MAX_TASKS = 1000
+DEFAULT_MEMORY_MB = 2048  # address-space limit per worker; workers peak near 32 MB on papers
+# Collection is the least urgent work on the box: below the bot's loop and its chart workers
+# (nice 10), so a collection run in the bot's process never slows an answer. On an idle machine
+# niceness costs nothing; the benchmark uses 0 to compete on equal terms with pdftotext.
+DEFAULT_NICE = 15
+
+
+@dataclass(frozen=True)
+class PdfText:
+    """The text of one PDF, or why there is none."""
+
+    status: Status
+    pages: int
+    text: str = ""
+    reason: str = ""
+
+
+# pdfium's FPDF_ERR_* codes, as sentences about the file
+_LOAD_ERRORS = {
+    1: "pdfium could not read it (unknown error)",
+    2: "the file could not be opened",
+    3: "it is not a PDF, or it is damaged",
+    4: "it is encrypted and needs a password",
+    5: "it uses a security handler pdfium does not support",
+    6: "a page is missing or damaged",
+}
+
+
+def extract(data: bytes) -> PdfText:
+    """Every page's text, joined by line breaks; pdfium objects are closed as soon as read."""
+    import pypdfium2 as pdfium  # here: `trendbot ask` and the bot never need it
+
+    if not data:
+        return PdfText("failed", 0, reason="the file is empty")
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        code = getattr(exc, "err_code", None)
+        return PdfText("failed", 0, reason=_LOAD_ERRORS.get(code, f"pdfium: {exc}"))
+    except Exception as exc:  # whatever the reader throws, it is about this file
+        return PdfText("failed", 0, reason=f"pdfium: {type(exc).__name__}: {exc}")
+    try:
+        n = len(doc)
+        if n == 0:
+            return PdfText("failed", 0, reason="it has no pages")
+        parts: list[str] = []
+        bad = 0
+        for i in range(n):
+            try:
+                page = doc[i]
+            except Exception:  # a damaged page: read the others
+                bad += 1
+                continue
+            try:
+                textpage = page.get_textpage()
+                try:
+                    parts.append(textpage.get_text_range())
+                finally:
+                    textpage.close()
+            except Exception:
+                bad += 1
+            finally:
+                page.close()
+    finally:
+        doc.close()
+    text = "\n".join(parts)
+    visible = len(text) - sum(text.count(c) for c in " \r\n\t\f\v")  # str.count: C speed
+    note = f"{bad} of {n} pages could not be read" if bad else ""
+    if bad == n:
+        return PdfText("failed", n, reason=note)
+    if visible < MIN_CHARS_PER_PAGE * n:
+        why = "no text layer (a scanned paper?)" + (f"; {note}" if note else "")
+        return PdfText("no_text", n, text, reason=why)
+    return PdfText("ok", n, text, reason=note)
+
+
+@dataclass(frozen=True)
+class PaperText:
+    """The small per-paper result that crosses the process boundary: no text, just findings."""
+
+    status: Status
+    pages: int
+    chars: int
+    reason: str = ""
+    detections: Mapping[str, Detection] = field(default_factory=dict)  # by rule-set name
+    seconds: float = 0.0  # extraction and detection, in the worker (wall clock)
+    cpu_seconds: float = 0.0  # the CPU time that took (unlike wall time, immune to a busy box)
+    worker_pid: int = 0
+    worker_peak_rss_mb: float = 0.0  # the worker's peak RSS so far (bounded-memory checks)
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        """Every framework named under any rule set (before exclusive counting), in order."""
+        seen: dict[str, None] = {}
+        for d in self.detections.values():
+            seen.update(dict.fromkeys(d.terms))
+        return tuple(seen)
+
+    @property
+    def terms(self) -> dict[str, tuple[str, ...]]:
+        """framework → every term that matched it, across rule sets."""
+        out: dict[str, dict[str, None]] = {}
+        for d in self.detections.values():
+            for fw, ts in d.terms.items():
+                out.setdefault(fw, {}).update(dict.fromkeys(ts))
+        return {fw: tuple(ts) for fw, ts in out.items()}
+
+    @property
+    def counts(self) -> dict[str, tuple[str, ...]]:
+        """rule-set name → the figures this paper adds one to under it."""
+        return {name: d.counts for name, d in self.detections.items()}
+
+
+def analyse(data: bytes, rulesets: Iterable[RuleSet] | None = None) -> PaperText:
+    """Extract, normalise and detect under every rule set: what a worker runs per file."""
+    started, cpu = time.perf_counter(), time.process_time()
+    rulesets = tuple(BUILTIN.values() if rulesets is None else rulesets)
+    pdf = extract(data)
+    detections: dict[str, Detection] = {}
+    if pdf.status == "ok":
+        detections = detect_all(normalise(pdf.text), rulesets)
+    return PaperText(
+        status=pdf.status,
+        pages=pdf.pages,
+        chars=len(pdf.text),
+        reason=pdf.reason,
+        detections=detections,
+        seconds=time.perf_counter() - started,
+        cpu_seconds=time.process_time() - cpu,
+        worker_pid=os.getpid(),
+        worker_peak_rss_mb=_peak_rss_mb(),
+    )
+
+
+def _peak_rss_mb() -> float:
+    try:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    except (ImportError, OSError):  # pragma: no cover - not on Linux
+        return 0.0
+
+
+# -- the worker pool -------------------------------------------------------------------------------
+class PoolError(RuntimeError):
+    """The pool cannot analyse anything (closed, or its workers cannot start)."""
+
+
+@dataclass(frozen=True)
+class PoolStats:
+    files: int  # results returned, failures included
+    timeouts: int  # files that overran the time limit (their worker was killed and replaced)
+    crashes: int  # files whose worker died (pdfium crashed, or the memory limit was hit)
+
+
+_WORKER_RULESETS: tuple[RuleSet, ...] = ()
+
+
+def _init_worker(memory_mb: int, rulesets: tuple[RuleSet, ...], nice: int) -> None:
+    """Runs once in each worker: lower priority, a memory ceiling, pdfium loaded up front, and
+    the rule sets, so that a task carries only the PDF's bytes."""
+    global _WORKER_RULESETS
+    _WORKER_RULESETS = rulesets
+    # pebble stops an overrunning worker with SIGTERM and a Python handler, which cannot run
+    # while pdfium is inside C code: it then waits 3 s and sends SIGKILL. The worker holds no
+    # state worth a clean exit, so let SIGTERM end it at once.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if nice > 0:
+        with contextlib.suppress(OSError, AttributeError):
+            os.nice(nice)
+    if memory_mb > 0:
+        with contextlib.suppress(ImportError, ValueError, OSError):
+            import resource
+
+            limit = memory_mb * 1024 * 1024
+            _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            if hard == resource.RLIM_INFINITY or hard > limit:
+                resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    import pypdfium2  # noqa: F401  (loaded now, not while the first file's clock runs)
+
+
+def _analyse_in_worker(data: bytes) -> PaperText:
+    return analyse(data, _WORKER_RULESETS)
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class PaperPool:
+    """``await pool.analyse(pdf_bytes)`` → ``PaperText``, computed in a worker process.
+
+    - ``rulesets``: what to detect (default: the built-in ``final``, ``article``, ``modern``);
+    - ``workers``: processes (default: one per core; extraction is all there is to do);
+    - ``timeout``: seconds one file may take once a worker has it (queueing excluded); past it
+      the worker is killed, a fresh one takes its place, and the file is ``failed``;
+    - ``max_tasks``: files per worker before it is recycled, so memory cannot creep up;
+    - ``memory_mb``: address-space limit per worker (0: none); a file that needs more fails
+      alone instead of pushing the machine into swap;
+    - ``nice``: how much lower than the caller the workers run (see ``DEFAULT_NICE``);
+    - ``start_method``: ``"forkserver"`` or ``"spawn"``, never ``"fork"`` (the caller runs an
+      event loop and threads; forking those is unsafe).
+
+    At most ``2 × workers`` files are in flight: further ``analyse`` calls wait their turn, so
+    a collector that starts thousands of them does not queue thousands of PDFs in pipes.
+    """
+
+    def __init__(
+        self,
+        rulesets: Iterable[RuleSet] | None = None,
+        *,
+        workers: int | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_tasks: int = DEFAULT_MAX_TASKS,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+        nice: int = DEFAULT_NICE,
+        start_method: str = "forkserver",
+    ) -> None:
+        if start_method == "fork":
+            raise ValueError("fork is unsafe in a threaded process; use forkserver or spawn")
+        self.rulesets = tuple(BUILTIN.values() if rulesets is None else rulesets)
+        self.workers = default_workers() if workers is None else max(1, int(workers))
+        self.timeout = float(timeout)
+        self.max_tasks = max(0, int(max_tasks))
+        self.memory_mb = max(0, int(memory_mb))
+        self.nice = max(0, int(nice))
+        self.start_method = start_method
+        self._pool: Any = None
+        self._closed = False
+        self._slots: asyncio.Semaphore | None = None
+        self._start_lock: asyncio.Lock | None = None
+        self._counts = {"files": 0, "timeouts": 0, "crashes": 0}
+        self._inflight: set[concurrent.futures.Future] = set()
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    async def start(self) -> PaperPool:
+        """Start the workers (idempotent); the blocking part runs in a thread."""
+        if self._closed:
+            raise PoolError("the PDF pool is closed")
+        if self._start_lock is None:
+            self._start_lock = asyncio.Lock()
+        async with self._start_lock:  # many first analyse() calls at once start one pool
+            if self._pool is None and not self._closed:
+                self._pool = await asyncio.to_thread(self._start_sync)
+                self._slots = asyncio.Semaphore(2 * self.workers)
+        return self
+
+    def _start_sync(self) -> Any:
+        import multiprocessing
+
+        import pebble
+
+        context = multiprocessing.get_context(self.start_method)
+        pool = pebble.ProcessPool(
+            max_workers=self.workers,
+            max_tasks=self.max_tasks,
+            initializer=_init_worker,
+            initargs=(self.memory_mb, self.rulesets, self.nice),
+            context=context,
+        )
+        try:  # a first task starts the workers now, and proves they can run
+            pool.schedule(os.getpid).result(timeout=120)
+        except Exception as exc:
+            pool.stop()
+            raise PoolError(f"the PDF worker processes could not start: {exc}") from exc
+        return pool
+
+    async def aclose(self) -> None:
+        """Stop the workers; files still in flight fail with ``PoolError``. Safe to call twice."""
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(_stop, pool, self._inflight)
+
+    def close(self) -> None:
+        """The blocking ``aclose``, for code that has no event loop."""
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            _stop(pool, self._inflight)
+
+    async def __aenter__(self) -> PaperPool:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    @property
+    def stats(self) -> PoolStats:
+        return PoolStats(**self._counts)
+
+    # -- work -------------------------------------------------------------------------------------
+    async def analyse(self, data: bytes) -> PaperText:
+        """The ``PaperText`` of one PDF; per-file problems come back as ``status="failed"``."""
+        await self.start()
+        assert self._slots is not None
+        async with self._slots:
+            pool = self._pool
+            if pool is None:
+                raise PoolError("the PDF pool is closed")
+            try:
+                future = pool.schedule(_analyse_in_worker, args=(data,), timeout=self.timeout)
+            except RuntimeError as exc:  # pebble: "The Pool is not active"
+                raise PoolError("the PDF pool is closed") from exc
+            self._inflight.add(future)
+            future.add_done_callback(self._inflight.discard)
+            try:
+                result = await asyncio.wrap_future(future)
+            except concurrent.futures.TimeoutError:
+                self._counts["timeouts"] += 1
+                result = PaperText(
+                    "failed", 0, 0, reason=f"reading it took longer than {self.timeout:g} s"
+                )
+            except concurrent.futures.CancelledError:
+                raise
+            except Exception as exc:
+                result = self._failure(exc)
+        self._counts["files"] += 1
+        return result
+
+    def _failure(self, exc: BaseException) -> PaperText:
+        from concurrent.futures.process import BrokenProcessPool
+
+        from pebble import ProcessExpired
+
+        if isinstance(exc, ProcessExpired):
+            self._counts["crashes"] += 1
+            code = exc.exitcode or 0
+            how = f"signal {-code}" if code < 0 else f"exit status {code}"
+            if self.memory_mb:
+                how += f"; the reader may use at most {self.memory_mb} MB"
+            return PaperText("failed", 0, 0, reason=f"it crashed the PDF reader ({how})")
+        if isinstance(exc, BrokenProcessPool) or self._closed:
+            raise PoolError("the PDF pool stopped") from exc
+        raise exc
+
+
+def _stop(pool: Any, inflight: set[concurrent.futures.Future]) -> None:
+    """Stop pebble's pool, then fail what it leaves unresolved (pebble drops pending futures)."""
+    pool.stop()
+    pool.join(timeout=10)
+    for future in list(inflight):
+        with contextlib.suppress(concurrent.futures.InvalidStateError):
+            future.set_exception(PoolError("the PDF pool was closed"))
