@@ -232,3 +232,6 @@ def add_collect_commands(subparsers: argparse._SubParsersAction) -> None:
         help="worker processes (default: one per core, at most one per file)",
     )
     scan.set_defaults(func=cmd_scan)
+    from trendbot.collectors.collect_cli import add_collect_command
+
+    add_collect_command(subparsers)

@@ -51,7 +51,7 @@ def canonical_venue(venue: str) -> str:
     name = _ALIASES.get(venue.strip().lower())
     if name is None:
         raise CollectError(
-            f"trendbot lists no venue called {venue!r}; it knows {', '.join(VENUES)}."
+            f"No venue called {venue!r} can be collected; the venues are {', '.join(VENUES)}."
         )
     return name
 

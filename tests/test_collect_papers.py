@@ -1,0 +1,309 @@
+"""A paper collection end to end on 127.0.0.1: the real CVF source lists a generated conference,
+PDFs are downloaded through the shared HTTP client (with faults), read in the PDF pool, and the
+store gets per-paper results and counts, incrementally and resumably."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import pytest
+
+from tests.conference import Conference, Paper
+from tests.loopback import Loopback, Reply
+from tests.pdfgen import (
+    HYPHENATED_PYTORCH,
+    LIGATURE_TENSORFLOW,
+    MENTIONS,
+    corrupt_pdf,
+    make_paper,
+    scan_pdf,
+)
+from tests.test_cli import TRENDBOT
+from trendbot.collectors.http import DEFAULT_POLICIES
+from trendbot.collectors.papers.collect import Options, PaperCollector
+from trendbot.config import SOURCE_URLS, Settings
+from trendbot.storage import open_store
+
+YEAR = 2025
+
+
+@functools.cache
+def papers() -> tuple[Paper, ...]:
+    """A dozen papers whose mentions are known; typeset mentions included."""
+    specs = [
+        ("pytorch",),
+        ("pytorch", "torchvision"),
+        ("tensorflow",),
+        ("keras",),  # TensorFlow under the study's rule, its own framework under modern
+        ("pytorch", "tensorflow"),  # counts for neither under final; both under modern
+        ("jax",),
+        ("pytorch", "jax"),
+        (),
+        (HYPHENATED_PYTORCH,),
+        (LIGATURE_TENSORFLOW,),
+        ("decoys",),  # flax fields, a quark-gluon plasma, an Ajax request: nothing
+    ]
+    named = [
+        {"pytorch"}, {"pytorch"}, {"tensorflow"}, {"keras"}, {"pytorch", "tensorflow"}, {"jax"},
+        {"pytorch", "jax"}, set(), {"pytorch"}, {"tensorflow"}, set(),
+    ]  # fmt: skip
+    out = []
+    for i, (spec, fws) in enumerate(zip(specs, named, strict=True)):
+        mentions = [MENTIONS[s] if isinstance(s, str) and s in MENTIONS else s for s in spec]
+        pdf = make_paper(seed=i, pages=2, mentions=mentions)
+        out.append(
+            Paper(
+                f"Author{i}_Paper_{i}",
+                f"Paper {i}: on things",
+                (f"A. Author{i}", "B. Coauthor"),
+                pdf,
+                frozenset(fws),
+            )
+        )
+    out.append(Paper("Scan_Only", "A scanned paper", ("C. Scan",), scan_pdf(2)))
+    out.append(Paper("Broken_File", "A broken file", ("D. Broken",), corrupt_pdf()))
+    out.append(Paper("No_Pdf_Here", "A paper without a PDF", ("E. Missing",), None))
+    return tuple(out)
+
+
+def expected(ps) -> dict[str, dict[str, int]]:
+    read = [p for p in ps if p.pdf is not None]
+    final = {"pytorch": 0, "tensorflow": 0}
+    for p in read:
+        tf = {"tensorflow", "keras"} & p.named
+        if "pytorch" in p.named and not tf:
+            final["pytorch"] += 1
+        elif tf and "pytorch" not in p.named:
+            final["tensorflow"] += 1
+    modern = {fw: sum(fw in p.named for p in read) for fw in ("pytorch", "tensorflow", "jax")}
+    modern["keras"] = sum("keras" in p.named for p in read)
+    modern["pytorch+tensorflow"] = sum({"pytorch", "tensorflow"} <= p.named for p in read)
+    return {"final": final, "modern": modern}
+
+
+def conference(**faults) -> Conference:
+    conf = Conference("CVPR", YEAR, list(papers()))
+    conf.pdf_replies.update(faults)
+    return conf
+
+
+def settings_for(srv: Loopback) -> Settings:
+    return Settings(source_urls={name: srv.base for name in SOURCE_URLS})
+
+
+def fast_client(srv: Loopback):
+    from trendbot.collectors.http import HttpClient
+
+    fast = {
+        n: replace(p, rate=1000, burst=1000, backoff=0.01, backoff_max=0.05, attempts=3)
+        for n, p in DEFAULT_POLICIES.items()
+    }
+    return HttpClient(settings_for(srv), fast, env={})
+
+
+async def collect(store, srv, **options):
+    async with (
+        fast_client(srv) as http,
+        PaperCollector(
+            store, settings_for(srv), Options(workers=2, **options), http=http
+        ) as collector,
+    ):
+        return await collector.collect("CVPR", YEAR)
+
+
+async def test_a_venue_year_is_listed_read_and_counted(tmp_path):
+    store = open_store(tmp_path / "t.db")
+    conf = conference(
+        Author0_Paper_0=[Reply.error(500), Reply.error(503)],  # retried, then served
+        Author2_Paper_2=[Reply.rate_limited(0.2)],  # 429 with Retry-After
+        Author3_Paper_3=[Reply.truncated(papers()[3].pdf)],  # cut short: retried
+    )
+    v0 = store.data_version()
+    async with Loopback() as srv:
+        conf.serve(srv)
+        report = await collect(store, srv)
+    assert report.error is None and report.written
+    assert report.total == len(papers())  # every listed paper counts in the total
+    assert (report.failed, report.no_text) == (2, 1)  # broken file and missing PDF; the scan
+    want = expected(papers())
+    assert report.counts["final"] == want["final"]
+    for fw, n in want["modern"].items():
+        assert report.counts["modern"][fw] == n, fw
+    assert store.data_version() == v0 + 1  # the venue-year was published once
+    store.refresh()
+    row = store.venue_year("cvpr", YEAR, "he2019-final")
+    assert (row.pytorch, row.tensorflow, row.total_papers) == (
+        want["final"]["pytorch"], want["final"]["tensorflow"], len(papers()),
+    )  # fmt: skip
+    assert row.source_id == "trendbot-cvf" and "trendbot" in store.sources()[row.source_id].name
+    reasons = dict(store.conn.execute("SELECT id, reason FROM papers WHERE status = 'failed'"))
+    assert any("no PDF" in r for r in reasons.values())
+    assert any("not a PDF" in r or "damaged" in r for r in reasons.values())
+    run = store.conn.execute(
+        "SELECT status, items, detail FROM collection_runs WHERE collector = 'papers'"
+    ).fetchone()
+    assert run[0] == "partial" and run[1] == len(papers())
+    assert json.loads(run[2])["http"]["retries"] >= 3
+    store.close()
+
+
+async def test_a_second_run_fetches_nothing_done_and_retries_failures(tmp_path):
+    store = open_store(tmp_path / "t.db")
+    async with Loopback() as srv:
+        conference().serve(srv)
+        await collect(store, srv)
+        before = len(srv.requests)
+        v1 = store.data_version()
+        again = await collect(store, srv)
+        second = srv.requests[before:]
+    # The listing is stored (a past year does not change) and read papers are done: only the
+    # broken PDF is fetched again (the paper without a PDF has nothing to fetch).
+    assert [r.path for r in second] == [conference().pdf_path("Broken_File")]
+    assert again.read_now == 2 and again.counts == (await _counts(store))
+    assert store.data_version() == v1  # nothing changed, nothing moved
+    store.close()
+
+
+async def _counts(store):
+    rows = store.conn.execute(
+        "SELECT m.name, pc.framework, pc.papers FROM paper_counts pc JOIN methods m"
+        " ON m.id = pc.method_id WHERE pc.source_id = 'trendbot-cvf'"
+    ).fetchall()
+    out: dict[str, dict[str, int]] = {}
+    for method, fw, n in rows:
+        out.setdefault(method, {})[fw] = n
+    return out
+
+
+async def test_a_dry_run_lists_and_writes_nothing(tmp_path):
+    store = open_store(tmp_path / "t.db")
+    v0 = store.data_version()
+    async with Loopback() as srv:
+        conference().serve(srv)
+        report = await collect(store, srv, dry_run=True)
+        paths = [r.path for r in srv.requests]
+    assert report.listed == len(papers()) and report.to_read == len(papers())
+    assert paths == [conference().listing_path]  # no PDF downloaded
+    assert store.conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 0
+    runs = store.conn.execute("SELECT count(*) FROM collection_runs WHERE collector = 'papers'")
+    assert runs.fetchone()[0] == 0
+    assert store.data_version() == v0
+    store.close()
+
+
+async def test_a_listing_that_keeps_failing_is_one_sentence_and_changes_nothing(tmp_path):
+    store = open_store(tmp_path / "t.db")
+    v0 = store.data_version()
+    async with Loopback() as srv:
+        srv.route(f"/CVPR{YEAR}", Reply.error(502))
+        report = await collect(store, srv)
+    assert report.error and report.error.startswith(f"Could not list CVPR {YEAR}")
+    assert "\n" not in report.error
+    assert store.data_version() == v0
+    assert store.conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 0
+    status = store.conn.execute("SELECT status FROM collection_runs WHERE collector='papers'")
+    assert [r[0] for r in status] == ["failed"]
+    store.close()
+
+
+# -- as a process: the CLI, kill -9 and resume --------------------------------------------------
+def _env(tmp_path, srv: Loopback) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "TRENDBOT_"))}
+    env.update({name: srv.base for name in SOURCE_URLS})
+    env.update(
+        TRENDBOT_DB=str(tmp_path / "collect.db"),
+        TRENDBOT_ENV_FILE=str(tmp_path / "none.env"),
+    )
+    return env
+
+
+def _collect_cmd(*extra: str) -> list[str]:
+    return [TRENDBOT, "collect", "papers", "--venue", "CVPR", "--year", str(YEAR), "--rate",
+            "1000", "--workers", "2", *extra]  # fmt: skip
+
+
+async def _run(cmd, env, timeout=120):
+    proc = await asyncio.create_subprocess_exec(
+        *cmd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_the_cli_prints_one_json_line_per_venue_year(tmp_path):
+    async with Loopback() as srv:
+        conference().serve(srv)
+        code, out, err = await _run(_collect_cmd("--json", "--progress"), _env(tmp_path, srv))
+    assert code == 0, err
+    (line,) = out.splitlines()
+    got = json.loads(line)
+    assert (got["venue"], got["year"], got["total"]) == ("CVPR", YEAR, len(papers()))
+    assert (got["failed"], got["no_text"]) == (2, 1)
+    assert got["counts"]["final"] == expected(papers())["final"]
+    assert "paper/s" in err or "paper" in err  # the progress bar went to stderr
+    assert "Traceback" not in err
+
+
+async def test_kill_9_in_the_middle_then_a_rerun_finishes_with_nothing_twice_or_lost(tmp_path):
+    async with Loopback() as srv:
+        conference().serve(srv, delay=0.15)  # slow PDFs: the kill lands mid-run
+        env = _env(tmp_path, srv)
+        proc = subprocess.Popen(
+            _collect_cmd("--batch", "2", "--downloads", "2"), env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        db = tmp_path / "collect.db"
+        deadline = time.monotonic() + 60
+        done = 0
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+            try:
+                with sqlite3.connect(db) as conn:
+                    done = conn.execute(
+                        "SELECT count(*) FROM papers WHERE status != 'pending'"
+                    ).fetchone()[0]
+            except sqlite3.Error:
+                continue
+            if done >= 4:
+                break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert 4 <= done < len(papers()), "the kill must land in the middle of the run"
+        first_run = len([r for r in srv.requests if r.path.endswith(".pdf")])
+        code, out, err = await _run(_collect_cmd("--json"), env)
+        second_run = [r.path for r in srv.requests if r.path.endswith(".pdf")][first_run:]
+    assert code == 0, err
+    with sqlite3.connect(db) as conn:
+        states = dict(conn.execute("SELECT status, count(*) FROM papers GROUP BY status"))
+        ids = [r[0] for r in conn.execute("SELECT id FROM papers")]
+        runs = conn.execute("SELECT count(*) FROM collection_runs WHERE collector = 'papers'")
+        assert runs.fetchone()[0] == 2
+    assert len(ids) == len(set(ids)) == len(papers())  # no duplicate, none lost
+    assert "pending" not in states
+    got = json.loads(out)
+    assert got["counts"]["final"] == expected(papers())["final"]
+    # Papers stored before the kill were not downloaded again.
+    stored_before = done
+    assert len(second_run) <= len(papers()) - stored_before + 1  # + the broken one, retried
+
+
+def test_collect_rejects_bad_input_in_one_sentence(cli_env):
+    for args in (["--venue", "NIPZ"], ["--venue", "CVPR", "--year", "1999"]):
+        proc = subprocess.run(
+            [TRENDBOT, "collect", "papers", *args], env=cli_env, capture_output=True, text=True
+        )
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+if sys.platform == "win32":  # pragma: no cover
+    pytest.skip("signals", allow_module_level=True)

@@ -1,0 +1,278 @@
+"""`trendbot collect papers|industry …` and `trendbot collect --status`.
+
+Collections run as their own process, beside the bot or on a timer (the store is shared safely:
+WAL, short transactions). Progress goes to stderr; with ``--json`` stdout carries one line per
+finished unit (a venue-year, a metric and framework), so a script can follow along.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class BarProgress:
+    """A tqdm bar per venue-year on stderr: papers/s, ETA, and failures so far."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar = None
+        self.failed = 0
+
+    def start(self, venue: str, year: int, todo: int) -> None:
+        self.failed = 0
+        if not self.enabled or not todo:
+            return
+        from tqdm import tqdm
+
+        self.bar = tqdm(
+            total=todo, desc=f"{venue} {year}", unit="paper", file=sys.stderr, dynamic_ncols=True
+        )
+        self.bar.set_postfix(failed=0)
+
+    def advance(self, ok: bool) -> None:
+        if not ok:
+            self.failed += 1
+        if self.bar is not None:
+            self.bar.update(1)
+            if not ok:
+                self.bar.set_postfix(failed=self.failed)
+
+    def finish(self, report) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _venues(raw: list[str]) -> list[str]:
+    from trendbot.collectors.papers import VENUES, canonical_venue
+
+    names: list[str] = []
+    for item in raw or ["all"]:
+        for part in item.replace(",", " ").split():
+            if part.lower() == "all":
+                names += [v for v in VENUES if v not in names]
+            else:
+                name = canonical_venue(part)
+                if name not in names:
+                    names.append(name)
+    return names
+
+
+def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from trendbot.cli import _open_context, _use_replacement_characters
+    from trendbot.collectors.papers import CollectError
+    from trendbot.collectors.papers.collect import Options, targets
+    from trendbot.config import path_setting
+
+    out = out or sys.stdout
+    _use_replacement_characters()
+    ctx, settings = _open_context(args)
+    store = ctx.store
+    try:
+        try:
+            venues = _venues(args.venue)
+            chosen = targets(store, venues, args.year, args.since)
+        except CollectError as exc:
+            print(f"trendbot: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if not chosen:
+            print("trendbot: no venue-year to collect (check --year / --since).", file=sys.stderr)
+            return EXIT_USAGE
+        keep = path_setting(args.keep_pdfs)
+        options = Options(
+            refresh=args.refresh,
+            all_tracks=args.all_tracks,
+            dry_run=args.dry_run,
+            keep_pdfs=None if keep is None else Path(keep),
+            rate=args.rate,
+            downloads=args.downloads,
+            workers=args.workers,
+            flush_every=max(1, args.batch),
+        )
+        show = sys.stderr.isatty() if args.progress is None else args.progress
+        progress = BarProgress(enabled=show and not args.dry_run)
+        failures = asyncio.run(_collect(store, settings, options, progress, chosen, args, out))
+        return EXIT_SOME_FAILED if failures else EXIT_OK
+    except KeyboardInterrupt:
+        print("trendbot: stopped; what was read so far is kept.", file=sys.stderr)
+        return 130
+    finally:
+        store.close()
+
+
+async def _collect(store, settings, options, progress, chosen, args, out) -> int:
+    from trendbot.collectors.papers.collect import PaperCollector
+
+    failures = 0
+    async with PaperCollector(store, settings, options, progress=progress) as collector:
+        for venue, year in chosen:
+            report = await collector.collect(venue, year)
+            progress.finish(report)
+            failures += bool(report.error)
+            if args.json:
+                print(json.dumps(report.as_json(), ensure_ascii=False), file=out, flush=True)
+            else:
+                print(_summary(report), file=out, flush=True)
+    return failures
+
+
+def _summary(report) -> str:
+    name = f"{report.venue} {report.year}"
+    if report.error:
+        return f"{name}: {report.error}"
+    if report.dry_run:
+        return (
+            f"{name}: {report.listed:,} papers listed ({report.population}); "
+            f"{report.to_read:,} would be read."
+        )
+    parts = [f"{report.total:,} papers"]
+    if report.failed:
+        parts.append(f"{report.failed:,} could not be read")
+    if report.no_text:
+        parts.append(f"{report.no_text:,} without text")
+    if not report.written:
+        return (
+            f"{name}: {', '.join(parts)}; {report.pending:,} still to read "
+            "(counts not written yet)."
+        )
+    final = report.counts.get("final", {})
+    counted = ", ".join(f"{fw} {n:,}" for fw, n in final.items())
+    return f"{name}: {', '.join(parts)}; final rule: {counted}; read now: {report.read_now:,}."
+
+
+def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Every collected venue-year: its source, last run and outcome, papers and failures; then
+    every other collector's last run."""
+    from trendbot.cli import _open_context
+
+    out = out or sys.stdout
+    ctx, _ = _open_context(args)
+    with ctx.store as store:
+        from trendbot.storage.papers import listing_states
+
+        states = listing_states(store.conn)
+        venues = store.venues()
+        if states:
+            print(
+                "venue-year       source                papers  read  failed  no text  pending"
+                "  last run",
+                file=out,
+            )
+        for st in states:
+            name = f"{venues[st.venue_id].name} {st.year}" if st.venue_id in venues else st.venue_id
+            last = f"{(st.last_run or '')[:16]} {st.last_status or ''}".strip()
+            print(
+                f"{name:<16} {st.source_id:<20} {st.main:>7,} {st.read:>5,} {st.failed:>7,}"
+                f" {st.no_text:>8,} {st.pending:>8,}  {last}",
+                file=out,
+            )
+        others = store.conn.execute(
+            "SELECT collector, max(id) FROM collection_runs"
+            " WHERE collector NOT IN ('papers', 'seed') GROUP BY collector ORDER BY collector"
+        ).fetchall()
+        for collector, run_id in others:
+            started, finished, status, items = store.conn.execute(
+                "SELECT started_at, finished_at, status, items FROM collection_runs"
+                " WHERE id = ?",
+                (run_id,),
+            ).fetchone()
+            print(
+                f"{collector}: last run {(finished or started)[:16]}, {status}, {items:,} items",
+                file=out,
+            )
+        if not states and not others:
+            print(
+                "Nothing collected yet: the answers come from the bundled data. Run "
+                "`trendbot collect papers --venue CVPR --year 2024` to collect a venue-year.",
+                file=out,
+            )
+    return EXIT_OK
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    if args.status:
+        return cmd_status(args)
+    args.collect_parser.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+def add_collect_command(subparsers: argparse._SubParsersAction) -> None:
+    collect = subparsers.add_parser(
+        "collect",
+        help="collect papers or industry signals from their public sources into the store",
+        description=(
+            "Collect data from public sources into the store. `collect papers` lists a "
+            "conference's papers and reads every PDF; `collect industry` updates the industry "
+            "series. `collect --status` shows what has been collected."
+        ),
+    )
+    collect.add_argument(
+        "--status", action="store_true", help="show every collection's last run and outcome"
+    )
+    collect.set_defaults(func=cmd_collect, collect_parser=collect)
+    kinds = collect.add_subparsers(dest="kind")
+
+    papers = kinds.add_parser(
+        "papers",
+        help="list venue-years' papers, read every PDF, count framework mentions",
+        description=(
+            "Collect venue-years: list the accepted papers from the venue's source, download and "
+            "read every PDF not read yet, and store per-paper results and counts. Runs are "
+            "incremental and resumable: papers already read are not fetched again."
+        ),
+    )
+    papers.add_argument(
+        "--venue",
+        action="append",
+        default=[],
+        help="NeurIPS, ICML, ICLR, CVPR, ICCV, ECCV, ACL, EMNLP, NAACL, Findings, or all "
+        "(repeat or comma-separate; default: all)",
+    )
+    papers.add_argument("--year", type=int, action="append", help="a year (repeatable)")
+    papers.add_argument("--since", type=int, help="every year from this one to this year")
+    papers.add_argument(
+        "--dry-run", action="store_true", help="list only: say how many papers would be read"
+    )
+    papers.add_argument(
+        "--json", action="store_true", help="one JSON line per venue-year on stdout"
+    )
+    papers.add_argument("--keep-pdfs", metavar="DIR", help="keep the PDFs in DIR (and reuse them)")
+    papers.add_argument(
+        "--refresh", action="store_true", help="list again even if a listing is stored"
+    )
+    papers.add_argument(
+        "--all-tracks",
+        action="store_true",
+        help="also read papers outside the main population (workshops, demos, …)",
+    )
+    papers.add_argument(
+        "--rate", type=float, help="requests per second per source (default: each source's own)"
+    )
+    papers.add_argument("--downloads", type=int, default=4, help="PDFs downloading at once")
+    papers.add_argument(
+        "--batch",
+        type=int,
+        default=50,
+        help="papers saved per transaction (at most this much reading is redone after a crash)",
+    )
+    papers.add_argument("--workers", type=int, help="PDF reader processes (default: one per core)")
+    papers.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        help="a progress bar on stderr (default: when stderr is a terminal)",
+    )
+    papers.set_defaults(func=cmd_collect_papers)
+
+    try:
+        from trendbot.collectors.industry.cli import add_industry_command
+    except ImportError:
+        pass
+    else:
+        add_industry_command(kinds)
