@@ -50,7 +50,7 @@ def test_every_study_venue_year_has_a_source_and_a_population():
 
 def test_unknown_venues_and_years_are_one_sentence():
     assert canonical_venue("nips") == "NeurIPS" and canonical_venue(" emnlp ") == "EMNLP"
-    with pytest.raises(CollectError, match="no venue called 'AAAI'"):
+    with pytest.raises(CollectError, match="No venue called 'AAAI' can be collected"):
         source_for("AAAI", 2020)
     with pytest.raises(CollectError, match="does not list ICCV 2020"):
         population("ICCV", 2020)

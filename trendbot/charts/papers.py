@@ -227,3 +227,88 @@ def year_spec(
 
 def _pct(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 2)
+
+
+# -- every framework (methods that count each framework a paper names) ----------------------------
+MENTION_SUBTITLE = "Share of all papers naming each framework (a paper can name several), by year"
+
+
+def _of_papers(counts: dict[str, int], total: int, figure: str) -> float | None:
+    return round(100 * counts.get(figure, 0) / total, 2) if total else None
+
+
+def mention_lines(
+    points: Sequence[tuple[int, dict[str, int], int, bool]], figures: Sequence[str]
+) -> list[Series]:
+    """One line per framework: its share of all papers per (year, counts, total, caveat)."""
+    hollow = tuple(float(year) for year, _, _, caveat in points if caveat)
+    return [
+        Series(
+            framework_name(fw),
+            fw,
+            tuple((float(year), _of_papers(c, total, fw)) for year, c, total, _ in points),
+            dashed=fw == "tensorflow",
+            hollow=hollow,
+        )
+        for fw in figures
+    ]
+
+
+def venue_mentions_spec(
+    title: str,
+    points: Sequence[tuple[int, dict[str, int], int, bool]],
+    figures: Sequence[str],
+    *,
+    footer: str,
+    theme: str,
+) -> ChartSpec:
+    """Each framework's share of a venue's (or a field's) papers per year."""
+    series = mention_lines(points, figures)
+    caveat = any(c for *_, c in points)
+    return line_chart(
+        clip_label(title, 90),
+        series,
+        subtitle=MENTION_SUBTITLE,
+        footnote=_footnote(footer, caveat),
+        y_unit="percent_scaled",
+        theme=theme,
+    )
+
+
+def year_mentions_spec(
+    year: int, named: Sequence[tuple[str, VenueYear]], figures: Sequence[str], *, footer: str,
+    theme: str,
+) -> ChartSpec:  # fmt: skip
+    """Grouped bars: each framework's share of each venue's papers in one year, sorted by
+    PyTorch's share."""
+    ordered = sorted(
+        named,
+        key=lambda nr: (-(_of_papers(nr[1].counts, nr[1].total_papers, "pytorch") or 0), nr[0]),
+    )
+    series = [
+        Series(
+            framework_name(fw),
+            fw,
+            tuple(
+                (float(i), _of_papers(r.counts, r.total_papers, fw))
+                for i, (_, r) in enumerate(ordered)
+            ),
+            hollow=tuple(
+                float(i) for i, (_, r) in enumerate(ordered) if r.population != "accepted"
+            ),
+        )
+        for fw in figures
+    ]
+    caveat = any(r.population != "accepted" for _, r in ordered)
+    return ChartSpec(
+        kind="bars",
+        title=f"{year}: share of papers naming each framework",
+        subtitle="A paper can name several",
+        series=tuple(series),
+        categories=tuple(clip_label(n, 16) for n, _ in ordered),
+        horizontal=len(ordered) > 4,
+        x_kind="category",
+        y_unit="percent_scaled",
+        footnote=_footnote(footer, caveat, BAR_CAVEAT_NOTE),
+        theme=theme,
+    )

@@ -316,6 +316,8 @@ def _frame_text(ink: _Ink, spec: ChartSpec, foot_lines: list[str], legend_left: 
 def fmt_value(v: float, unit: str, *, precise: bool = False) -> str:
     if unit == "percent":
         return f"{v:.1f}%" if precise else f"{v:.0f}%"
+    if unit == "percent_scaled":
+        return f"{v:.1f}%" if precise or abs(v) < 10 else f"{v:.0f}%"
     if unit == "count":
         return f"{round(v):,}"
     return fmt_si(v)
@@ -339,7 +341,12 @@ def _value_ticks(spec: ChartSpec, top_value: float) -> tuple[tuple[float, float]
         return (0.0, 100.0), [(v, f"{v:.0f}%") for v in (0.0, 25.0, 50.0, 75.0, 100.0)]
     locator = MaxNLocator(nbins=5, integer=spec.y_unit == "count")
     values = [float(t) for t in locator.tick_values(0, max(top_value, 1.0)) if t >= 0]
-    fmt = (lambda v: f"{v:,.0f}") if spec.y_unit == "count" else fmt_si
+    if spec.y_unit == "count":
+        fmt = lambda v: f"{v:,.0f}"  # noqa: E731
+    elif spec.y_unit == "percent_scaled":
+        fmt = lambda v: f"{v:g}%"  # noqa: E731
+    else:
+        fmt = fmt_si
     top = max(values[-1] if values else 1.0, top_value * 1.02, 1.0)
     return (0.0, top), [(v, fmt(v)) for v in values if v <= top]
 

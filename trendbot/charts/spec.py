@@ -27,7 +27,10 @@ MAX_ABS_VALUE = 1e15
 
 ChartKind = Literal["line", "bars"]
 XKind = Literal["year", "date", "category"]
-YUnit = Literal["percent", "count", "number"]
+# "percent": a share on a fixed 0–100 % axis (two frameworks' shares, parity at 50 %);
+# "percent_scaled": a share on an axis from 0 to a round top (each framework's share of all
+# papers, where 3 % must not look like zero); "count" and "number": from zero.
+YUnit = Literal["percent", "percent_scaled", "count", "number"]
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _COLOUR_KEY = re.compile(r"^(palette:\d{1,2}|[a-z][a-z0-9_-]{0,30})$")
@@ -83,7 +86,7 @@ class ChartSpec:
             raise ChartSpecError(f"unknown chart kind {self.kind!r}")
         if self.x_kind not in ("year", "date", "category"):
             raise ChartSpecError(f"unknown x kind {self.x_kind!r}")
-        if self.y_unit not in ("percent", "count", "number"):
+        if self.y_unit not in ("percent", "percent_scaled", "count", "number"):
             raise ChartSpecError(f"unknown y unit {self.y_unit!r}")
         if self.theme not in ("dark", "light"):
             raise ChartSpecError(f"unknown theme {self.theme!r}")

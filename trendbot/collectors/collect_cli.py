@@ -8,7 +8,6 @@ finished unit (a venue-year, a metric and framework), so a script can follow alo
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -98,6 +97,8 @@ def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> i
         )
         show = sys.stderr.isatty() if args.progress is None else args.progress
         progress = BarProgress(enabled=show and not args.dry_run)
+        import asyncio
+
         failures = asyncio.run(_collect(store, settings, options, progress, chosen, args, out))
         return EXIT_SOME_FAILED if failures else EXIT_OK
     except KeyboardInterrupt:
@@ -179,8 +180,7 @@ def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
         ).fetchall()
         for collector, run_id in others:
             started, finished, status, items = store.conn.execute(
-                "SELECT started_at, finished_at, status, items FROM collection_runs"
-                " WHERE id = ?",
+                "SELECT started_at, finished_at, status, items FROM collection_runs WHERE id = ?",
                 (run_id,),
             ).fetchone()
             print(

@@ -20,8 +20,10 @@ from trendbot.charts.papers import (
     aggregate,
     counts_spec,
     field_share_spec,
+    venue_mentions_spec,
     venue_share_spec,
     venues_share_spec,
+    year_mentions_spec,
     year_spec,
 )
 from trendbot.commands.coverage import not_covered
@@ -29,8 +31,14 @@ from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import footer, population_warning
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import Attachment, EmbedField, Reply
-from trendbot.commands.tables import count_fields, count_table
-from trendbot.commands.text import fmt_int, fmt_pct, year_ranges
+from trendbot.commands.tables import (
+    count_fields,
+    count_table,
+    mention_figures,
+    mention_table,
+    share_of_papers,
+)
+from trendbot.commands.text import figure_name, fmt_int, fmt_pct, year_ranges
 from trendbot.storage import Method, Store, VenueYear
 
 USAGE = (
@@ -128,7 +136,21 @@ def plan_chart(store: Store, q: Query, *, prefix: str = "!") -> ChartPlan:
             raise UsageError(
                 f"A field chart takes just the field, e.g. `{prefix}chart field vision`.", usage=""
             )
+        if not method.two_way and not counts:
+            return _mentions_field_plan(store, fields.pop(), method, theme, suffix)
         return _field_plan(store, fields.pop(), method, theme, counts, suffix)
+    if not method.two_way and not counts:
+        if q.years:
+            return _mentions_year_plan(store, q.years[0], q.venues, method, theme, suffix)
+        if len(q.venues) == 1:
+            return _mentions_venue_plan(store, q.venues[0], method, theme, suffix)
+        if len(q.venues) > 1:
+            raise UsageError(
+                f"With `--method {method.name}` a chart shows every framework, so one venue at "
+                f"a time: `{prefix}chart {store.venues()[q.venues[0]].name} --method "
+                f"{method.name}`, or a year: `{prefix}chart 2024 --method {method.name}`.",
+                usage="",
+            )
     if q.years:
         return _year_plan(store, q.years[0], q.venues, method, theme, suffix)
     if not q.venues:
@@ -427,6 +449,138 @@ def _year_plan(
         footer=foot,
         notes=_caveats(rows, lambda r: venues[r.venue_id].name),
         filename=_filename(str(year), names, method=method, theme=theme),
+        data_version=store.data_version(),
+    )
+
+
+# -- every framework (methods that count each framework a paper names) ----------------------------
+def _mention_notes(rows: list[VenueYear]) -> list[str]:
+    return ["A paper naming several frameworks counts for each; shares are of all papers."]
+
+
+def _mentions_venue_plan(
+    store: Store, venue_id: str, method: Method, theme: str, suffix: str
+) -> ChartPlan:
+    rows = _series(store, venue_id, method)
+    name = store.venues()[venue_id].name
+    figures = mention_figures(rows, method.figures)
+    foot = footer(store, method, rows)
+    points = [(r.year, r.counts, r.total_papers, r.population != "accepted") for r in rows]
+    spec = venue_mentions_spec(
+        f"{name}: every framework", points, figures, footer=foot, theme=theme
+    )
+    labelled = [(str(r.year), r) for r in rows]
+    last = rows[-1]
+    ranked = sorted(figures, key=lambda f: -(last.counts.get(f, 0)))
+    headline = (
+        f"**{name} {last.year}**, share of papers naming each framework: "
+        + ", ".join(f"{figure_name(f)} {fmt_pct(share_of_papers(last, f))}" for f in ranked)
+        + "."
+    )
+    return ChartPlan(
+        spec,
+        command=f"chart {name}{suffix}",
+        headline=headline,
+        table=mention_table("year", labelled, figures),
+        fields=[
+            EmbedField(
+                str(r.year),
+                " · ".join(f"{figure_name(f)} {fmt_pct(share_of_papers(r, f))}" for f in figures),
+            )
+            for r in rows
+        ],
+        footer=foot,
+        notes=[*_caveats(rows), *_mention_notes(rows)],
+        filename=_filename(name, method=method, theme=theme),
+        data_version=store.data_version(),
+    )
+
+
+def _overall(rows: list[VenueYear], figure: str, total: int) -> float | None:
+    return sum(r.counts.get(figure, 0) for r in rows) / total if total else None
+
+
+def _mentions_year_plan(
+    store: Store, year: int, venue_ids: tuple[str, ...], method: Method, theme: str, suffix: str
+) -> ChartPlan:
+    venues = store.venues()
+    rows = [
+        r for r in store.year_slice(year, method.id) if not venue_ids or r.venue_id in venue_ids
+    ]
+    if not rows:
+        raise not_covered(store, method, venue_id=venue_ids[0] if venue_ids else None, year=year)
+    figures = mention_figures(rows, method.figures)
+    named = [(venues[r.venue_id].name, r) for r in rows]
+    foot = footer(store, method, rows)
+    spec = year_mentions_spec(year, named, figures, footer=foot, theme=theme)
+    order = {n: i for i, n in enumerate(spec.categories)}
+    named.sort(key=lambda nr: order.get(nr[0], 99))
+    names = " ".join(venues[v].name for v in venue_ids)
+    total = sum(r.total_papers for r in rows)
+    headline = (
+        f"**{year}**, {len(rows)} venue{'s' if len(rows) > 1 else ''}, {fmt_int(total)} papers: "
+        + ", ".join(f"{figure_name(f)} {fmt_pct(_overall(rows, f, total))}" for f in figures)
+        + " of papers."
+    )
+    return ChartPlan(
+        spec,
+        command=f"chart {names + ' ' if names else ''}{year}{suffix}",
+        headline=headline,
+        table=mention_table("venue", named, figures),
+        fields=[
+            EmbedField(
+                n, " · ".join(f"{figure_name(f)} {fmt_pct(share_of_papers(r, f))}" for f in figures)
+            )
+            for n, r in named
+        ],
+        footer=foot,
+        notes=[*_caveats(rows, lambda r: venues[r.venue_id].name), *_mention_notes(rows)],
+        filename=_filename(str(year), names, method=method, theme=theme),
+        data_version=store.data_version(),
+    )
+
+
+def _mentions_field_plan(
+    store: Store, field_id: str, method: Method, theme: str, suffix: str
+) -> ChartPlan:
+    venues = store.venues()
+    members = [v for v in venues.values() if v.field == field_id]
+    rows = [r for v in members for r in store.venue_series(v.id, method.id)]
+    label = FIELD_TITLES[field_id]
+    if not rows:
+        raise UsageError(
+            f"I have no counts for {label.lower()} venues under the {method.name} method yet.",
+            usage="",
+        )
+    totals = aggregate(rows)
+    papers = {}
+    for r in rows:
+        papers[r.year] = papers.get(r.year, 0) + r.total_papers
+    figures = mention_figures(rows, method.figures)
+    foot = footer(store, method, rows)
+    points = [(t.year, t.counts, papers[t.year], t.caveat) for t in totals]
+    spec = venue_mentions_spec(
+        f"{label} venues: every framework", points, figures, footer=foot, theme=theme
+    )
+    table = ["year  " + "  ".join(f"{figure_name(f)[:10]:>10}" for f in figures) + "   papers"]
+    for t in totals:
+        cells = "  ".join(
+            f"{fmt_pct(t.counts.get(f, 0) / papers[t.year] if papers[t.year] else None):>10}"
+            for f in figures
+        )
+        table.append(f"{t.year}  {cells}  {papers[t.year]:>7,}")
+    return ChartPlan(
+        spec,
+        command=f"chart field {field_id}{suffix}",
+        headline=f"**{label}** venues combined, share of papers naming each framework by year.",
+        table=table,
+        fields=[],
+        footer=foot,
+        notes=[
+            *_caveats(rows, lambda r: f"{venues[r.venue_id].name} {r.year}"),
+            *_mention_notes(rows),
+        ],
+        filename=_filename("field", field_id, method=method, theme=theme),
         data_version=store.data_version(),
     )
 

@@ -11,6 +11,7 @@ from trendbot.commands.reply import EmbedField, Reply
 from trendbot.commands.text import fmt_pct, year_ranges
 from trendbot.storage import Method, Store
 
+COLLECTABLE_FROM = 2015  # the paper collectors read venue-years from 2015 on
 FIELD_NAMES = {"ml": "general ML", "vision": "vision", "language": "language"}
 
 
@@ -41,6 +42,15 @@ def not_covered(
         other = next((m for m in others if store.venue_year(venue_id, year, m.id)), None)
     if other is not None:
         msg += f" The {other.name} method has {target}: add `--method {other.name}`."
+    if not store.years(method.id) or (year is not None and year >= COLLECTABLE_FROM):
+        when = f" --year {year}" if year is not None else ""
+        msg += (
+            f" Counts under the {method.name} method come from trendbot's own collections: the "
+            f"bot's operator can collect it with `trendbot collect papers --venue {name}{when}`."
+            if not store.years(method.id)
+            else f" The bot's operator can collect it with "
+            f"`trendbot collect papers --venue {name}{when}`."
+        )
     return UsageError(msg, usage="")
 
 

@@ -339,7 +339,8 @@ def mentions_year_reply(store: Store, year: int, method: Method) -> Reply:
         for f in figures
     )
     head = (
-        f"**{year}**, {len(rows)} venues, {fmt_int(total)} papers; share naming each "
+        f"**{year}**, {len(rows)} venue{'s' if len(rows) > 1 else ''}, {fmt_int(total)} papers; "
+        "share naming each "
         f"framework: {overall}."
     )
     foot = footer(store, method, rows)
