@@ -65,13 +65,22 @@ STATE_WORDS: dict[str, str] = {
 STATE_LABELS = {"failed": "could not be read", "no_text": "no text layer (scans)"}
 STATE_WORD = {"failed": "failed", "no_text": "no-text"}
 
-MAX_PAGE_SIZE, MIN_PAGE_SIZE = 10, 3
-# Characters kept for the header, notes and footer of a page, and what an entry needs besides its
-# link (number, a short title, one author, a short detail, markup): sizes pages before drawing.
-PAGE_FRAME = 520
-ENTRY_BASE = 90
+MAX_PAGE_SIZE = 10
+# What an entry needs besides its link when titles are short (number, title, one author, the
+# matched terms, markup): pages are sized with it, and the last two steps of ``SQUEEZE`` (a
+# short title alone, at most 40 characters with markdown escapes) always fit in it.
+ENTRY_BASE = 95
 # (title, detail, authors shown) from roomy to tight: a page is drawn with the first that fits.
-SQUEEZE = ((110, 70, 2), (90, 60, 2), (72, 50, 2), (56, 40, 1), (42, 32, 1), (30, 24, 1))
+SQUEEZE = (
+    (110, 70, 2),
+    (90, 60, 2),
+    (72, 50, 2),
+    (56, 40, 1),
+    (42, 32, 1),
+    (30, 24, 1),
+    (24, 0, 0),
+    (12, 0, 0),
+)
 TITLE_MATCHES = 5  # the best match in full, then up to four more titles
 SMALL_WORDS = frozenset(
     {"a", "an", "the", "of", "for", "on", "in", "and", "with", "to", "via", "by", "from", "at"}
@@ -85,7 +94,7 @@ _UNSAFE_IN_LINK = re.compile(r"[\s<>]")
 T = TypeVar("T")
 
 
-def _read(store: Store, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+def locked_read(store: Store, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
     """A per-paper read on the store's connection, under the store's lock as its own reads are
     (the bot reads from worker threads), with a writer holding the file reported as busy."""
     try:
@@ -170,7 +179,7 @@ def parse_papers(ctx: Context, args: str) -> PapersQuery:
             what = "One venue and one year at a time"
         elif q.venues:
             name = venues[q.venues[0]].name
-            listed = [y for v, y in _read(store, db.listed_venue_years) if v == q.venues[0]]
+            listed = [y for v, y in locked_read(store, db.listed_venue_years) if v == q.venues[0]]
             years = ", ".join(map(str, listed)) or "none collected yet"
             what = f"Which year of {name}? (years with papers: {years})"
         else:
@@ -190,17 +199,19 @@ def parse_papers(ctx: Context, args: str) -> PapersQuery:
     default = store.default_method()
     method = q.method or default
     figure = figures[0] if figures else None
-    switched = False
+    # The rule this asks for without `--method`: the default, or the first that has the figure.
+    auto = default
+    if figure is not None and figure not in default.figures:
+        auto = next((m for m in store.methods().values() if figure in m.figures), default)
     if figure is not None and figure not in method.figures:
-        counting = [m for m in store.methods().values() if figure in m.figures]
-        if q.method_explicit or not counting:
-            other = f" Use `--method {counting[0].name}`." if counting else ""
+        if q.method_explicit or figure not in auto.figures:
+            other = f" Use `--method {auto.name}`." if figure in auto.figures else ""
             raise UsageError(
                 f"The {method.name} rule has no {figure_name(figure)} figure (it counts "
                 f"{_names([f for f in method.figures if '+' not in f])}).{other}",
                 usage=usage,
             )
-        method, switched = counting[0], True
+        method = auto
     word = ""
     if figure is not None:
         word = "both" if figure == PAIR else figure
@@ -214,8 +225,8 @@ def parse_papers(ctx: Context, args: str) -> PapersQuery:
         state=states[0] if states else None,
         page=page,
         word=word,
-        switched=switched,
-        method_shown=not switched and method.id != default.id,
+        switched=method.id != default.id and method.id == auto.id,
+        method_shown=method.id != auto.id,
     )
 
 
@@ -262,7 +273,7 @@ def papers_command(ctx: Context, args: str) -> Reply:
 def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
     venue = store.venues()[q.venue_id]
     where = f"{venue.name} {q.year}"
-    listing = _read(store, db.listing_states, q.venue_id, q.year)
+    listing = locked_read(store, db.listing_states, q.venue_id, q.year)
     if not listing:
         return _not_collected(store, q, prefix)
     state = listing[0]
@@ -276,10 +287,23 @@ def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
         )
     if q.state is None:
         _check_method_was_applied(store, q, where, prefix)
-    width = _read(store, db.link_width, q.venue_id, q.year)
-    size = page_size(width)
+    notes = [*_notes(store, q, state, prefix), _provenance(store, state)]
+    label = _label(q)
+
+    def head(total: int, page: int, pages: int) -> str:
+        return (
+            f"**{where}**, {label}: {fmt_int(total)} of {fmt_int(main_total)} papers · "
+            f"page {fmt_int(page)} of {fmt_int(pages)}"
+        )
+
+    # The frame around the entries, measured with the largest numbers it can show, sizes the
+    # pages: one size for every page of this list, so page N always holds the same papers.
+    frame = "\n".join([head(main_total, main_total, main_total), *notes])
+    frame += "\n" + _footer(store, q, main_total + 1, prefix, page=main_total)
+    width = locked_read(store, db.link_width, q.venue_id, q.year)
+    size = page_size(width, len(frame))
     offset = (q.page - 1) * size
-    total, rows = _read(
+    total, rows = locked_read(
         store,
         db.papers_behind,
         q.venue_id,
@@ -291,14 +315,12 @@ def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
         status=q.state,
     )
     pages = max(1, -(-total // size))
-    label = _label(q)
     if total == 0:
         return Reply(
             "\n".join(
                 [
                     f"**{where}**: no paper {_none_label(q)} (0 of {fmt_int(main_total)} papers).",
-                    *_notes(store, q, state, prefix),
-                    _provenance(store, state),
+                    *notes,
                 ]
             ),
             command=papers_line(store, q, 1),
@@ -311,22 +333,18 @@ def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
             f"the last is `{last}`.",
             usage="",
         )
-    header = [
-        f"**{where}**, {label}: {fmt_int(total)} of {fmt_int(main_total)} papers · "
-        f"page {q.page} of {pages}",
-        *_notes(store, q, state, prefix),
-        _provenance(store, state),
-    ]
+    header = [head(total, q.page, pages), *notes]
     footer = _footer(store, q, pages, prefix)
     text = fit_page(header, [(offset + i + 1, r) for i, r in enumerate(rows)], footer, q)
     return Reply(text, command=papers_line(store, q), data_version=store.data_version())
 
 
-def page_size(link_width: int) -> int:
-    """Papers per page for a venue-year whose longest link is ``link_width`` characters: ten
-    with short links (OpenReview, ACL), fewer with the long proceedings links (NeurIPS, CVF)."""
-    fits = (MAX_CONTENT - PAGE_FRAME) // (ENTRY_BASE + link_width + 2)
-    return max(MIN_PAGE_SIZE, min(MAX_PAGE_SIZE, fits))
+def page_size(link_width: int, frame: int = 0) -> int:
+    """Papers per page when the longest link is ``link_width`` characters and header and footer
+    take ``frame``: ten with short links (OpenReview, ACL), fewer with the long proceedings
+    links (NeurIPS, CVF), one when a link is absurdly long."""
+    fits = (MAX_CONTENT - frame) // (ENTRY_BASE + link_width + 1)
+    return max(1, min(MAX_PAGE_SIZE, fits))
 
 
 def _label(q: PapersQuery) -> str:
@@ -410,10 +428,11 @@ def _provenance(store: Store, state: db.VenueYearState) -> str:
     return f"Population: {population} · source: {name} · {when}"
 
 
-def _footer(store: Store, q: PapersQuery, pages: int, prefix: str) -> str:
+def _footer(store: Store, q: PapersQuery, pages: int, prefix: str, page: int | None = None) -> str:
+    page = q.page if page is None else page
     parts = []
-    if q.page < pages:
-        parts.append(f"Next: `{prefix}{papers_line(store, q, q.page + 1)}` (of {pages})")
+    if page < pages:
+        parts.append(f"Next: `{prefix}{papers_line(store, q, page + 1)}` (of {pages})")
     elif pages > 1:
         parts.append(f"Last page; the first is `{prefix}{papers_line(store, q, 1)}`")
     parts.append(f"one paper in full: `{prefix}paper <title words>`")
@@ -429,7 +448,13 @@ def fit_page(
     text = ""
     for title_limit, detail_limit, authors in SQUEEZE:
         body = [
-            entry(n, row, paper_detail(row, q, detail_limit), title_limit, authors)
+            entry(
+                n,
+                row,
+                paper_detail(row, q, detail_limit) if detail_limit else "",
+                title_limit,
+                authors,
+            )
             for n, row in entries
         ]
         text = "\n".join([*header, *body, footer])
@@ -441,7 +466,7 @@ def fit_page(
 def entry(n: int, paper: db.PaperRow, detail: str, title_limit: int, authors: int = 2) -> str:
     """`3. **Title** — A. Author, B. Author et al. · detail` and the link on its own line."""
     line = f"{n}. **{echo(paper.title, title_limit, code=False)}**"
-    who = author_list(paper.authors, authors)
+    who = author_list(paper.authors, authors) if authors else ""
     if who:
         line += f" — {who}"
     if detail:
@@ -529,7 +554,7 @@ def _not_collected(store: Store, q: PapersQuery, prefix: str) -> Reply:
             f"The counts themselves: `{prefix}ratio {where}`.",
             command=papers_line(store, q),
         )
-    listed = _read(store, db.listed_venue_years)
+    listed = locked_read(store, db.listed_venue_years)
     names = store.venues()
     have = ", ".join(f"{names[v].name} {y}" for v, y in listed[:12]) if listed else ""
     known = f" Venue-years with papers: {have}." if have else " No papers are collected yet."
@@ -541,12 +566,12 @@ def _not_collected(store: Store, q: PapersQuery, prefix: str) -> Reply:
 
 
 def _check_method_was_applied(store: Store, q: PapersQuery, where: str, prefix: str) -> None:
-    if _read(store, db.read_with, q.venue_id, q.year, q.method.id):
+    if locked_read(store, db.read_with, q.venue_id, q.year, q.method.id):
         return
     applied = [
         m.name
         for m in store.methods().values()
-        if _read(store, db.read_with, q.venue_id, q.year, m.id)
+        if locked_read(store, db.read_with, q.venue_id, q.year, m.id)
     ]
     if not applied:
         return  # nothing read with any rule: every read paper failed or is a scan
@@ -595,16 +620,16 @@ def paper_command(ctx: Context, args: str) -> Reply:
 
 
 def paper_reply(store: Store, words: Sequence[str], *, prefix: str = "!") -> Reply:
-    found = _read(store, db.find_papers, list(words), TITLE_MATCHES)
+    found = locked_read(store, db.find_papers, list(words), TITLE_MATCHES)
     dropped: tuple[str, ...] = ()
     if not found:
         content = [w for w in words if w.lower() not in SMALL_WORDS]
         if content and len(content) < len(words):
-            found = _read(store, db.find_papers, content, TITLE_MATCHES)
+            found = locked_read(store, db.find_papers, content, TITLE_MATCHES)
             dropped = tuple(w for w in words if w.lower() in SMALL_WORDS)
     asked = echo(" ".join(words), 60)
     if not found:
-        listed = _read(store, db.listed_venue_years)
+        listed = locked_read(store, db.listed_venue_years)
         if not listed:
             hint = (
                 "trendbot has not collected any papers yet, so there are no titles to search "
@@ -639,7 +664,7 @@ def paper_lines(store: Store, paper: db.PaperRow) -> list[str]:
     """One paper in full: title and authors, where and how it was read, what it names under
     every method it was read with, and its links."""
     venues, methods = store.venues(), store.methods()
-    prov = _read(store, db.paper_provenance, paper.id)
+    prov = locked_read(store, db.paper_provenance, paper.id)
     who = author_list(paper.authors, 3)
     lines = [f"**{echo(paper.title, 250, code=False)}**" + (f" — {who}" if who else "")]
     where = [
