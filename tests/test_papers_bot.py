@@ -52,10 +52,10 @@ async def test_slash_papers_defers_offers_collected_years_and_pages(tmp_path):
 async def test_prefix_paper_answers_with_what_the_paper_names(tmp_path):
     _collected(tmp_path)
     async with running_bot(tmp_path) as r:
-        msg = await r.emu.wait_reply(await r.emu.user_says("!paper ATTENTION is all you NEED"))
+        msg = await r.emu.wait_reply(await r.emu.user_says("!paper SIDE by side keras pytorch"))
         hostile = await r.emu.wait_reply(await r.emu.user_says("!paper **bold** @everyone"))
-    assert msg.content.startswith("**Attention Is All You Need**")
-    assert "final: names both PyTorch (`pytorch`) and TensorFlow (`tensorflow`)" in msg.content
+    assert msg.content.startswith("**Keras and PyTorch Side by Side**")
+    assert "final: names both PyTorch (`pytorch`) and TensorFlow (`keras`)" in msg.content
     assert "so it counts for neither" in msg.content
     assert "@everyone" not in hostile.content and "<@1" not in hostile.content
     assert hostile.allowed_mentions == {"parse": []}

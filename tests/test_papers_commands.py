@@ -310,17 +310,25 @@ def test_a_paper_by_title_says_what_it_names_per_method(pctx):
     )
     assert lines[1].startswith("NeurIPS 2017 · main track · read ")
     assert "(11 pages) · listed by NeurIPS proceedings" in lines[1]
-    assert lines[2] == (
-        "final: names both PyTorch (`pytorch`) and TensorFlow (`tensorflow`), so it counts for "
-        "neither"
-    )
-    assert lines[3] == (
-        "modern: PyTorch (`pytorch`), TensorFlow (`tensorflow`), and PyTorch & TensorFlow together"
-    )
+    assert lines[2] == "final: counts for TensorFlow (`tensorflow`)"
+    assert lines[3] == "modern: TensorFlow (`tensorflow`)"
     row = pctx.store.conn.execute(
         "SELECT pdf_url, page_url FROM papers WHERE title = ?", (data.ATTENTION.title,)
     ).fetchone()
     assert lines[4] == f"PDF: <{row[0]}> · page: <{row[1]}>"
+    assert row[0].endswith("/2017/file/3f5ee243547dee91fbd053c1c4a845aa-Paper.pdf")
+
+
+def test_a_paper_naming_both_counts_for_neither_under_the_study_rule(pctx):
+    reply = run(pctx, "!paper side by side keras pytorch")
+    assert (
+        "final: names both PyTorch (`pytorch`) and TensorFlow (`keras`), so it counts for neither"
+    ) in reply.text
+    assert "modern: PyTorch (`pytorch`), Keras (`keras`)\n" in reply.text
+    pair = run(pctx, "!paper scaling laws mixture experts")
+    assert (
+        "modern: PyTorch (`pytorch`), TensorFlow (`tensorflow`), and PyTorch & TensorFlow together"
+    ) in pair.text
 
 
 def test_a_paper_counting_for_one_framework(pctx):
@@ -351,11 +359,20 @@ def test_a_paper_that_counts_for_nothing_says_why(pctx, title, says):
 def test_several_matches_show_the_best_then_the_others(pctx):
     reply = run(pctx, "!paper scaling flax")
     jax_titles = titles_naming(data.neurips_2024(), "jax")
-    assert ENTRY.pattern  # the first line is the best match in full
-    first = reply.text.splitlines()[0]
+    first = reply.text.splitlines()[0]  # the best match in full
     assert any(first.startswith(f"**{t}**") for t in jax_titles)
     also = reply.text.split("Also matching: ", 1)[1]
-    assert also.count("(NeurIPS 2024)") == 4 and "Add title words to pick one" in also
+    assert also.count("(NeurIPS 2024)") == 4
+    assert f"; and {len(jax_titles) - 5} other titles." in also
+    assert "Add title words to pick one" in also
+
+
+def test_vague_words_are_ranked_among_the_first_matches_only(pctx, monkeypatch):
+    monkeypatch.setattr(db, "RANKED_AT_MOST", 3)
+    total, rows = db.search_titles(pctx.store.conn, ["study"], 5)
+    assert total == 21 and len(rows) == 3  # 12 JAX + 9 PyTorch studies; 3 ranked
+    reply = run(pctx, "!paper study")
+    assert "; and 18 other titles (ranked among the first 3)" in reply.text
 
 
 def test_small_words_are_dropped_when_no_title_has_them_all(pctx):

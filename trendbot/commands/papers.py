@@ -620,12 +620,12 @@ def paper_command(ctx: Context, args: str) -> Reply:
 
 
 def paper_reply(store: Store, words: Sequence[str], *, prefix: str = "!") -> Reply:
-    found = locked_read(store, db.find_papers, list(words), TITLE_MATCHES)
+    matches, found = locked_read(store, db.search_titles, list(words), TITLE_MATCHES)
     dropped: tuple[str, ...] = ()
     if not found:
         content = [w for w in words if w.lower() not in SMALL_WORDS]
         if content and len(content) < len(words):
-            found = locked_read(store, db.find_papers, content, TITLE_MATCHES)
+            matches, found = locked_read(store, db.search_titles, content, TITLE_MATCHES)
             dropped = tuple(w for w in words if w.lower() in SMALL_WORDS)
     asked = echo(" ".join(words), 60)
     if not found:
@@ -654,7 +654,14 @@ def paper_reply(store: Store, words: Sequence[str], *, prefix: str = "!") -> Rep
             f"**{echo(p.title, 70, code=False)}** ({venues[p.venue_id].name} {p.year})"
             for p in others
         )
-        lines.append(f"Also matching: {also}. Add title words to pick one.")
+        more = matches - 1 - len(others)
+        tail = f"; and {_count(more, 'other title')}" if more > 0 else ""
+        vague = (
+            " (ranked among the first " + fmt_int(db.RANKED_AT_MOST) + ")"
+            if (matches > db.RANKED_AT_MOST)
+            else ""
+        )
+        lines.append(f"Also matching: {also}{tail}{vague}. Add title words to pick one.")
     return Reply(
         "\n".join(lines), command="paper " + " ".join(words), data_version=store.data_version()
     )
