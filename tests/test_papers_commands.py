@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests import paper_data as data
 from trendbot.commands import Context, run
@@ -441,3 +443,30 @@ def test_a_page_is_driven_from_the_venue_year_not_the_framework_index(collected)
     plan = [r[3] for r in collected.conn.execute(sql, ("neurips", 2024, modern.id, "jax"))]
     assert "idx_papers_state" in plan[0] and "paper_mentions" in plan[1]
     assert not any("idx_mentions_figure" in step for step in plan)
+
+
+# -- whatever is typed ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def fuzz_ctx(tmp_path_factory):
+    from trendbot.storage import open_store
+
+    store = open_store(tmp_path_factory.mktemp("papers") / "fuzz.db")
+    data.load_all(store)
+    yield Context(store=store, prefix="!")
+    store.close()
+
+
+WORDS = st.sampled_from(
+    ["NeurIPS", "2024", "jax", "both", "page", "2", "--method", "modern", "failed", "no", "text",
+     "page:0", "nips", "19", "pytorch+tensorflow", "@everyone", "<@1>", "**", "`", "-", "1e9"]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.lists(WORDS, max_size=8).map(" ".join), st.text(max_size=120)))
+def test_any_input_gets_an_answer_or_one_friendly_sentence(fuzz_ctx, text):
+    for line in (f"!papers {text}", f"!paper {text}"):
+        reply = run(fuzz_ctx, line)
+        assert "something went wrong" not in reply.text, (line, reply.text)
+        assert len(reply.text) <= MAX_CONTENT
+        assert not LIVE_MENTION.search(reply.text), (line, reply.text)
