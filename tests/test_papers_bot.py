@@ -27,17 +27,17 @@ async def test_slash_papers_defers_offers_collected_years_and_pages(tmp_path):
         synced = {c["name"]: c for c in emu.commands}
         options = {o["name"]: o for o in synced["papers"]["options"]}
         assert options["venue"]["autocomplete"] and options["year"]["autocomplete"]
-        assert {c["value"] for c in options["show"]["choices"]} >= {"jax", "both", "failed"}
+        assert {c["value"] for c in options["framework"]["choices"]} >= {"jax", "both", "failed"}
         assert options["page"]["type"] == 4 and options["page"]["min_value"] == 1
         years = await emu.autocomplete("papers", {"venue": "NeurIPS", "year": ""}, "year")
         assert [c["value"] for c in years][:2] == [2024, 2017]  # collected years first
         assert "papers collected" in years[0]["name"]
         assert "no papers" in years[2]["name"]  # then the study's years
 
-        rec = await emu.slash("papers", {"venue": "NeurIPS", "year": 2024, "show": "jax"})
+        rec = await emu.slash("papers", {"venue": "NeurIPS", "year": 2024, "framework": "jax"})
         first = await emu.wait_interaction(rec)
         rec2 = await emu.slash(
-            "papers", {"venue": "NeurIPS", "year": 2024, "show": "jax", "page": 2}
+            "papers", {"venue": "NeurIPS", "year": 2024, "framework": "jax", "page": 2}
         )
         second = await emu.wait_interaction(rec2)
     assert rec.response_types == [5] and rec2.response_types == [5]  # deferred first

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 Page = commands.Range[int, 1, 100_000]
 # Values are the words `!papers` reads, so the slash form is the same command line.
-SHOW = [
+FRAMEWORKS = [
     app_commands.Choice(name="PyTorch", value="pytorch"),
     app_commands.Choice(name="TensorFlow", value="tensorflow"),
     app_commands.Choice(name="PyTorch and TensorFlow both (modern rule)", value="both"),
@@ -84,23 +84,23 @@ class PapersCog(commands.Cog, name="papers"):
     @app_commands.describe(
         venue="Conference, e.g. NeurIPS (start typing for the list)",
         year="Year; the list shows the years with collected papers first",
-        show="A framework's papers, or those that could not be read (empty: every paper)",
+        framework="A framework's papers, or those that could not be read (empty: every paper)",
         method="Counting method (default: final; JAX, Keras… use modern)",
         page="Page number (default: 1)",
     )
     @app_commands.autocomplete(venue=venue_choices, year=paper_year_choices, method=method_choices)
-    @app_commands.choices(show=SHOW)
+    @app_commands.choices(framework=FRAMEWORKS)
     async def papers(
         self,
         ctx: commands.Context,
         *,
         venue: str = "",
         year: Year = None,
-        show: str = "",
+        framework: str = "",
         method: str = "",
         page: Page = None,
     ) -> None:
-        words = [venue, year, show, f"page {page}" if page else ""]
+        words = [venue, year, framework, f"page {page}" if page else ""]
         await self.bot.respond(ctx, "papers", join_args(*words, method=method))
 
     @spec_command("paper", defer=True)
