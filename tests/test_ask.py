@@ -135,6 +135,9 @@ MENTIONS = [
     ("the raw data for emnlp 2019 please", "table EMNLP 2019"),
     ("list the venues you cover", "venues"),
     ("help me compare icml and neurips in 2020", "ratio 2020"),
+    # papers behind a count (the seed has no per-paper data: the study's sentence answers)
+    ("which papers at neurips 2019 use pytorch?", "papers NeurIPS 2019 pytorch"),
+    ("show me the papers of cvpr 2019 naming both pytorch and tensorflow", "papers CVPR 2019 both"),
     ("source of the neurips 2019 number?", "source NeurIPS 2019"),
     ("ratio of pytorch at iclr in 2021", "ratio ICLR 2021"),
     ("chart of neurips over time", "chart NeurIPS"),
@@ -180,6 +183,57 @@ def test_mentions_map_to_the_command_line_that_answers_them(ctx, text, line):
     assert (answer.note is None) == typed  # a question says which command ran; a command doesn't
     if not typed:
         assert answer.note.startswith(f"I read that as `!{line}`.")
+
+
+# -- questions about papers (issue 8), on collected venue-years ---------------------------------
+PAPER_MENTIONS = [
+    ("which papers at neurips 2024 use jax?", "papers NeurIPS 2024 jax"),
+    ("Which papers at NeurIPS 2024 use JAX", "papers NeurIPS 2024 jax"),
+    ("which paper at iclr 2024 uses pytorch", "papers ICLR 2024 pytorch"),
+    (
+        "list the papers of neurips 2024 with the modern method",
+        "papers NeurIPS 2024 --method modern",
+    ),
+    ("which papers at neurips 2024 failed?", "papers NeurIPS 2024 failed"),
+    ("papers NeurIPS 2024 keras", "papers NeurIPS 2024 keras"),  # typed
+    ("what does the paper attention is all you need mention", "paper attention is all you need"),
+    (
+        "what frameworks does the paper Attention Is All You Need use?",
+        "paper Attention Is All You Need",
+    ),
+    ('what does "Keras Baselines for Tabular Data" use?', "paper Keras Baselines for Tabular Data"),
+    ("which frameworks does the paper scaling flax models mention?", "paper scaling flax models"),
+    ("paper attention is all you need", "paper attention is all you need"),  # typed
+    ("how many papers used pytorch at neurips 2024?", "ratio NeurIPS 2024"),  # a count, not a list
+]
+
+
+@pytest.mark.parametrize(("text", "line"), PAPER_MENTIONS)
+def test_paper_questions_reach_the_paper_commands(store, text, line):
+    from tests.paper_data import load_all
+    from trendbot.commands import Context
+    from trendbot.commands.ask import answer_mention, read_mention
+
+    load_all(store)
+    ctx = Context(store=store, prefix="!")
+    answer = answer_mention(ctx, read_mention(ctx, text))
+    assert not answer.reply.is_error, (text, answer.reply.text)
+    assert answer.reply.command == line
+    typed = answer.reading is not None and answer.reading.mapped is None
+    assert (answer.note is None) == typed
+    if not typed:
+        assert answer.note == f"I read that as `!{line}`."  # no note about frameworks not counted
+
+
+def test_a_paper_title_in_a_question_keeps_only_words():
+    from trendbot.commands.ask import paper_title
+
+    assert paper_title("what does the paper <@123> **x** @everyone mention?") == "123 x everyone"
+    assert paper_title("tell me about the paper `Schrödinger's Café`") == "Schrödinger's Café"
+    assert paper_title("which frameworks does the paper how to use transformers use?") == (
+        "how to use transformers"
+    )
+    assert paper_title("how many papers used pytorch") is None
 
 
 @pytest.mark.parametrize(

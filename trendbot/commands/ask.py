@@ -44,6 +44,7 @@ FRAMEWORKS = {
     "mxnet": "MXNet",
     "paddle": "PaddlePaddle",
     "paddlepaddle": "PaddlePaddle",
+    "mindspore": "MindSpore",
 }
 COUNTED_BY_RATIO = {"PyTorch", "TensorFlow"}
 
@@ -59,6 +60,22 @@ COVERAGE_WORDS = frozenset({"venues", "conferences", "cover", "covered", "covera
 TABLE_WORDS = frozenset({"table", "csv", "dump", "raw", "everything"})
 HELP_WORDS = frozenset({"help", "commands", "usage"})
 ABOUT_WORDS = frozenset({"about", "who", "trendbot", "numbers", "data"})
+# "which papers at NeurIPS 2024 use JAX?" lists papers; "how many papers …" stays a count.
+PAPER_WORDS = frozenset({"papers", "paper"})
+LIST_WORDS = frozenset({"which", "list", "show", "what", "titles", "see", "name", "names"})
+STATE_WORDS = {"failed": "failed", "unreadable": "failed", "scans": "no-text", "scan": "no-text"}
+# A paper's title after the word "paper", up to the verb of the question ("… mention?").
+_TITLE_AFTER_PAPER = re.compile(
+    r"\bpaper\b(?:\s+(?:called|titled|entitled|named))?[\s:,]*(.+)", re.IGNORECASE
+)
+_QUOTED = re.compile(r"[\"“”«»](.+?)[\"“”«»]")
+# Greedy: the last verb ends the title ("… the paper how to use transformers mention?").
+_QUESTION_VERB = re.compile(
+    r"^(.*)\s+(?:mentions?|uses?|says?|names?|counts?|cites?|talks?|is about)\b.*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_QUESTION_START = re.compile(r"^\W*(?:what|which|does|did|do|how|is|tell|show)\b", re.IGNORECASE)
+_TITLE_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
 @dataclass(frozen=True)
@@ -195,6 +212,15 @@ def map_question(store: Store, question: str, *, commands: Collection[str] = ())
     def make(line: str, *extra: str) -> Mapped:
         return Mapped(" ".join(line.split()) + method, (*notes, *extra))
 
+    if "paper" in available and not (names and f.years):
+        title = paper_title(question)
+        if title:
+            return Mapped(f"paper {title}")
+    if "papers" in available and names and f.years and _lists_papers(rest):
+        what = _papers_word(f.frameworks, rest)
+        line = " ".join(["papers", names[0], str(f.years[0]), what]) + method
+        return Mapped(" ".join(line.split()))
+
     if "chart" in available and rest & CHART_WORDS and (names or f.years):
         return make("chart " + " ".join([*names, *map(str, f.years[:1])]))
     if rest & TABLE_WORDS and "table" in available:
@@ -230,6 +256,45 @@ def map_question(store: Store, question: str, *, commands: Collection[str] = ())
     if rest & ABOUT_WORDS and ({"about", "who"} & rest or {"where", "numbers"} <= rest):
         return make("about")
     return None
+
+
+def _lists_papers(rest: set[str]) -> bool:
+    return (
+        bool(rest & PAPER_WORDS)
+        and bool(rest & (LIST_WORDS | set(STATE_WORDS)))
+        and ("many" not in rest)
+    )
+
+
+def _papers_word(frameworks: list[str], rest: set[str]) -> str:
+    """The framework (or state) word of a `papers` line: `jax`, `both`, `failed`, or none."""
+    if {"PyTorch", "TensorFlow"} <= set(frameworks):
+        return "both"
+    if frameworks:
+        return frameworks[0].lower()
+    return next((STATE_WORDS[w] for w in sorted(rest) if w in STATE_WORDS), "")
+
+
+def paper_title(question: str) -> str | None:
+    """The title words a question asks about: "what does the paper attention is all you need
+    mention" → "attention is all you need"; `what does "Deep Residual Learning" use` → the
+    quoted words. Only words survive (no mention or markup can reach the command line)."""
+    text = question[:MAX_QUESTION_CHARS]
+    quoted = _QUOTED.search(text)
+    match = _TITLE_AFTER_PAPER.search(text)
+    if match is not None:
+        title = match.group(1)
+        inner = _QUOTED.search(title)
+        if inner is not None:
+            title = inner.group(1)
+        elif _QUESTION_START.search(text) and (verb := _QUESTION_VERB.match(title)):
+            title = verb.group(1)
+    elif quoted is not None and _QUESTION_VERB.search(text[quoted.end() :]):
+        title = quoted.group(1)
+    else:
+        return None
+    found = _TITLE_WORD.findall(title)
+    return " ".join(found) if found else None
 
 
 # -- @mentions: a command, or a question? ---------------------------------------------------------

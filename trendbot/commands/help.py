@@ -7,7 +7,18 @@ from trendbot.commands.registry import REGISTRY, CommandSpec, Context, command, 
 from trendbot.commands.reply import EmbedField, Reply
 from trendbot.commands.text import echo
 
-HELP_ORDER = ("ratio", "chart", "venues", "table", "source", "about", "method", "help")
+HELP_ORDER = (
+    "ratio",
+    "chart",
+    "venues",
+    "table",
+    "source",
+    "papers",
+    "paper",
+    "about",
+    "method",
+    "help",
+)
 
 
 def _example(example: str, prefix: str) -> str:

@@ -67,11 +67,14 @@ async def load_cogs(bot: TrendBotMixin) -> None:
     from trendbot.bot.cogs.data import DataCog
     from trendbot.bot.cogs.generic import generic_cog
     from trendbot.bot.cogs.info import InfoCog
+    from trendbot.bot.cogs.papers import PapersCog
     from trendbot.bot.errors import ErrorHandler
 
     await bot.add_cog(ErrorHandler(bot))  # type: ignore[attr-defined, arg-type]
     await bot.add_cog(DataCog(bot))  # type: ignore[attr-defined]
     await bot.add_cog(InfoCog(bot))  # type: ignore[attr-defined]
+    if "papers" in REGISTRY and "paper" in REGISTRY:
+        await bot.add_cog(PapersCog(bot))  # type: ignore[attr-defined]
     if "chart" in REGISTRY:
         await bot.add_cog(ChartsCog(bot))  # type: ignore[attr-defined]
     await bot.add_cog(AdminCog(bot))  # type: ignore[attr-defined]

@@ -1,0 +1,746 @@
+"""`!papers` and `!paper`: the papers behind every collected number, and what one paper names.
+
+A collected count is only as good as the papers behind it, so every one of them can be opened:
+`!papers NeurIPS 2024 jax` pages through the papers the JAX figure counts, each with the terms
+that matched and a link to check them against; `!paper attention is all you need` shows what one
+paper names under every counting method and which figures it adds one to. Venue-years that only
+the 2019 study's published counts cover have no papers to list, and the reply says so and how to
+collect them.
+
+A page always fits one Discord message (2,000 characters): the page size follows the
+venue-year's longest link (one size for every page, so page N always holds the same papers) and
+titles are shortened to what is left. Titles, authors and reasons come from the sources' pages,
+so they are echoed like user text: markdown escaped, mentions broken.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import quote
+
+from trendbot.charts.style import framework_name
+from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError, parse_query
+from trendbot.commands.registry import Context, command
+from trendbot.commands.reply import MAX_CONTENT, Reply
+from trendbot.commands.text import echo, fmt_int
+from trendbot.storage import Method, Store
+from trendbot.storage import papers as db
+from trendbot.storage.store import busy_error
+
+PAPERS_USAGE = "<venue> <year> [framework|failed|no-text] [--method final|modern] [page N]"
+PAPER_USAGE = "<title words>"
+PAIR = "pytorch+tensorflow"
+# What people type → a figure id. `both` (and `pytorch tensorflow`) is the pair figure.
+FRAMEWORK_WORDS: dict[str, str] = {
+    "pytorch": "pytorch",
+    "torch": "pytorch",
+    "tensorflow": "tensorflow",
+    "tf": "tensorflow",
+    "jax": "jax",
+    "flax": "jax",
+    "haiku": "jax",
+    "optax": "jax",
+    "keras": "keras",
+    "mxnet": "mxnet",
+    "gluon": "mxnet",
+    "paddle": "paddlepaddle",
+    "paddlepaddle": "paddlepaddle",
+    "mindspore": "mindspore",
+    "both": PAIR,
+}
+# Papers that count for no framework: read but unreadable, or scans without a text layer.
+STATE_WORDS: dict[str, str] = {
+    "failed": "failed",
+    "unreadable": "failed",
+    "errors": "failed",
+    "no-text": "no_text",
+    "notext": "no_text",
+    "scans": "no_text",
+    "scan": "no_text",
+}
+STATE_LABELS = {"failed": "could not be read", "no_text": "no text layer (scans)"}
+STATE_WORD = {"failed": "failed", "no_text": "no-text"}
+
+MAX_PAGE_SIZE = 10
+# What an entry needs besides its link when titles are short (number, title, one author, the
+# matched terms, markup): pages are sized with it, and the last two steps of ``SQUEEZE`` (a
+# short title alone, at most 40 characters with markdown escapes) always fit in it.
+ENTRY_BASE = 95
+# (title, detail, authors shown) from roomy to tight: a page is drawn with the first that fits.
+SQUEEZE = (
+    (110, 70, 2),
+    (90, 60, 2),
+    (72, 50, 2),
+    (56, 40, 1),
+    (42, 32, 1),
+    (30, 24, 1),
+    (24, 0, 0),
+    (12, 0, 0),
+)
+TITLE_MATCHES = 5  # the best match in full, then up to four more titles
+SMALL_WORDS = frozenset(
+    {"a", "an", "the", "of", "for", "on", "in", "and", "with", "to", "via", "by", "from", "at"}
+)
+
+_PAGE = re.compile(r"(?<![\w-])(?:--?)?(?:page|pg)(?=[\s:=\d]|$)\s*[:=]?\s*(\S*)", re.IGNORECASE)
+_NO_TEXT = re.compile(r"(?<![\w-])no\s+text(?![\w-])", re.IGNORECASE)
+_TITLE_WORD = re.compile(r"[^\W_]+")
+_UNSAFE_IN_LINK = re.compile(r"[\s<>]")
+
+T = TypeVar("T")
+
+
+def locked_read(store: Store, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """A per-paper read on the store's connection, under the store's lock as its own reads are
+    (the bot reads from worker threads), with a writer holding the file reported as busy."""
+    try:
+        with store._lock:
+            return fn(store.conn, *args, **kwargs)
+    except sqlite3.OperationalError as exc:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            raise busy_error(store.path) from None
+        raise
+
+
+def figure_name(figure: str) -> str:
+    """'jax' → 'JAX'; the pair 'pytorch+tensorflow' → 'PyTorch & TensorFlow'."""
+    return " & ".join(framework_name(part) for part in figure.split("+"))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{fmt_int(n)} {noun}{'' if n == 1 else 's'}"
+
+
+def _names(figures: Sequence[str]) -> str:
+    names = [figure_name(f) for f in figures]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# -- `!papers`: parsing ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PapersQuery:
+    venue_id: str
+    year: int
+    method: Method
+    figure: str | None = None  # a figure of ``method`` ("jax", "pytorch+tensorflow"), or None
+    state: str | None = None  # "failed" / "no_text": the papers that count for no framework
+    page: int = 1
+    word: str = ""  # the framework or state as the canonical command line writes it
+    switched: bool = False  # ``method`` was chosen because the framework is only its figure
+    method_shown: bool = False  # the canonical line needs `--method` to ask the same
+
+
+def _take_page(args: str, usage: str, prefix: str) -> tuple[str, int]:
+    """`page 2`, `page:2`, `--page 2`, `page2` → (the rest, 2). Taken out before the shared
+    parser, which would read a bare `2` as a year."""
+    pages: list[int] = []
+
+    def take(m: re.Match[str]) -> str:
+        value = m.group(1)
+        if not value.isdigit():
+            shown = echo(value) if value else "nothing"
+            raise UsageError(
+                f"`page` needs a page number, e.g. `{prefix}papers NeurIPS 2024 jax page 2` "
+                f"(got {shown}).",
+                usage=usage,
+            )
+        pages.append(int(value))
+        return " "
+
+    rest = _PAGE.sub(take, args)
+    if len(set(pages)) > 1:
+        raise UsageError(
+            f"`page {pages[0]}` and `page {pages[1]}` contradict each other; give one of them.",
+            usage=usage,
+        )
+    page = pages[0] if pages else 1
+    if page < 1:
+        raise UsageError("Pages start at 1.", usage=usage)
+    return rest, page
+
+
+def parse_papers(ctx: Context, args: str) -> PapersQuery:
+    """Arguments of `!papers` → what to list (raises ``UsageError`` with a friendly sentence)."""
+    store, p = ctx.store, ctx.prefix
+    usage = f"`{p}papers {PAPERS_USAGE}`"
+    if len(args) > MAX_ARG_CHARS:
+        parse_query(store, args, usage=usage)  # the shared parser says how long is too long
+    rest, page = _take_page(args, usage, p)
+    rest = _NO_TEXT.sub(" no-text ", rest)
+    q = parse_query(store, rest, words=set(FRAMEWORK_WORDS) | set(STATE_WORDS), usage=usage)
+    if len(q.venues) != 1 or len(q.years) != 1:
+        venues = store.venues()
+        if len(q.venues) > 1 or len(q.years) > 1:
+            what = "One venue and one year at a time"
+        elif q.venues:
+            name = venues[q.venues[0]].name
+            listed = [y for v, y in locked_read(store, db.listed_venue_years) if v == q.venues[0]]
+            years = ", ".join(map(str, listed)) or "none collected yet"
+            what = f"Which year of {name}? (years with papers: {years})"
+        else:
+            what = "Which venue and year?"
+        raise UsageError(f"{what}. For example `{p}papers NeurIPS 2024 jax`.", usage=usage)
+    figures = list(dict.fromkeys(FRAMEWORK_WORDS[w] for w in q.words if w in FRAMEWORK_WORDS))
+    if set(figures) == {"pytorch", "tensorflow"}:  # `pytorch+tensorflow`, `pytorch & tf`
+        figures = [PAIR]
+    states = list(dict.fromkeys(STATE_WORDS[w] for w in q.words if w in STATE_WORDS))
+    if len(figures) + len(states) > 1:
+        shown = ", ".join(echo(w) for w in dict.fromkeys(q.words))
+        raise UsageError(
+            f"One framework (or `failed`, or `no-text`) at a time, please; you gave {shown}. "
+            f"`both` lists the papers naming PyTorch and TensorFlow.",
+            usage=usage,
+        )
+    default = store.default_method()
+    method = q.method or default
+    figure = figures[0] if figures else None
+    # The rule this asks for without `--method`: the default, or the first that has the figure.
+    auto = default
+    if figure is not None and figure not in default.figures:
+        auto = next((m for m in store.methods().values() if figure in m.figures), default)
+    if figure is not None and figure not in method.figures:
+        if q.method_explicit or figure not in auto.figures:
+            other = f" Use `--method {auto.name}`." if figure in auto.figures else ""
+            raise UsageError(
+                f"The {method.name} rule has no {figure_name(figure)} figure (it counts "
+                f"{_names([f for f in method.figures if '+' not in f])}).{other}",
+                usage=usage,
+            )
+        method = auto
+    word = ""
+    if figure is not None:
+        word = "both" if figure == PAIR else figure
+    elif states:
+        word = STATE_WORD[states[0]]
+    return PapersQuery(
+        venue_id=q.venues[0],
+        year=q.years[0],
+        method=method,
+        figure=figure,
+        state=states[0] if states else None,
+        page=page,
+        word=word,
+        switched=method.id != default.id and method.id == auto.id,
+        method_shown=method.id != auto.id,
+    )
+
+
+def papers_line(store: Store, q: PapersQuery, page: int | None = None) -> str:
+    """The canonical command line (without prefix) that asks for ``q`` (at ``page``)."""
+    parts = ["papers", store.venues()[q.venue_id].name, str(q.year)]
+    if q.word:
+        parts.append(q.word)
+    if q.method_shown:
+        parts.append(f"--method {q.method.name}")
+    page = q.page if page is None else page
+    if page > 1:
+        parts.append(f"page {page}")
+    return " ".join(parts)
+
+
+# -- `!papers`: answering -------------------------------------------------------------------------
+@command(
+    "papers",
+    usage=PAPERS_USAGE,
+    summary="The papers behind a collected count: titles, authors, matched terms and links.",
+    examples=(
+        "!papers NeurIPS 2024 jax",
+        "!papers NeurIPS 2024 pytorch page 2",
+        "!papers CVPR 2024 both",
+        "!papers ICLR 2024 failed",
+        "!papers ACL 2024 --method modern",
+    ),
+    details=(
+        "A page of the papers one figure counts, sorted by title, each with its first authors, "
+        "the terms that matched under the counting method, and a link to the PDF or its page. "
+        "Frameworks: pytorch, tensorflow, jax, keras, mxnet, paddle, mindspore, and `both` "
+        "(papers naming PyTorch and TensorFlow). A framework the default rule does not count "
+        "(JAX, Keras…) uses the modern rule. Without a framework: every paper of the "
+        "venue-year; `failed` and `no-text` list the papers that could not be read or are "
+        "scans. Only venue-years trendbot collected itself have papers to list."
+    ),
+    parse=parse_papers,
+)
+def papers_command(ctx: Context, args: str) -> Reply:
+    return papers_reply(ctx.store, parse_papers(ctx, args), prefix=ctx.prefix)
+
+
+def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
+    venue = store.venues()[q.venue_id]
+    where = f"{venue.name} {q.year}"
+    listing = locked_read(store, db.listing_states, q.venue_id, q.year)
+    if not listing:
+        return _not_collected(store, q, prefix)
+    state = listing[0]
+    main_total = sum(state.states.values())
+    collect = f"`trendbot collect papers --venue {venue.name} --year {q.year}`"
+    if state.read + state.failed == 0:
+        return Reply(
+            f"trendbot has listed the {fmt_int(main_total)} papers of {where} "
+            f"({state.fetched_at[:10]}) but has not read any of them yet: {collect} reads them.",
+            command=papers_line(store, q),
+        )
+    if q.state is None:
+        _check_method_was_applied(store, q, where, prefix)
+    notes = [*_notes(store, q, state, prefix), _provenance(store, state)]
+    label = _label(q)
+
+    def head(total: int, page: int, pages: int) -> str:
+        return (
+            f"**{where}**, {label}: {fmt_int(total)} of {fmt_int(main_total)} papers · "
+            f"page {fmt_int(page)} of {fmt_int(pages)}"
+        )
+
+    # The frame around the entries, measured with the largest numbers it can show, sizes the
+    # pages: one size for every page of this list, so page N always holds the same papers.
+    frame = "\n".join([head(main_total, main_total, main_total), *notes])
+    frame += "\n" + _footer(store, q, main_total + 1, prefix, page=main_total)
+    width = locked_read(store, db.link_width, q.venue_id, q.year)
+    size = page_size(width, len(frame))
+    offset = (q.page - 1) * size
+    total, rows = locked_read(
+        store,
+        db.papers_behind,
+        q.venue_id,
+        q.year,
+        q.method.id,
+        q.figure,
+        limit=size,
+        offset=offset,
+        status=q.state,
+    )
+    pages = max(1, -(-total // size))
+    if total == 0:
+        return Reply(
+            "\n".join(
+                [
+                    f"**{where}**: no paper {_none_label(q)} (0 of {fmt_int(main_total)} papers).",
+                    *notes,
+                ]
+            ),
+            command=papers_line(store, q, 1),
+            data_version=store.data_version(),
+        )
+    if q.page > pages:
+        last = f"{prefix}{papers_line(store, q, pages)}"
+        raise UsageError(
+            f"The {fmt_int(total)} {label} papers of {where} fill {_count(pages, 'page')}; "
+            f"the last is `{last}`.",
+            usage="",
+        )
+    header = [head(total, q.page, pages), *notes]
+    footer = _footer(store, q, pages, prefix)
+    text = fit_page(header, [(offset + i + 1, r) for i, r in enumerate(rows)], footer, q)
+    return Reply(text, command=papers_line(store, q), data_version=store.data_version())
+
+
+def page_size(link_width: int, frame: int = 0) -> int:
+    """Papers per page when the longest link is ``link_width`` characters and header and footer
+    take ``frame``: ten with short links (OpenReview, ACL), fewer with the long proceedings
+    links (NeurIPS, CVF), one when a link is absurdly long."""
+    fits = (MAX_CONTENT - frame) // (ENTRY_BASE + link_width + 1)
+    return max(1, min(MAX_PAGE_SIZE, fits))
+
+
+def _label(q: PapersQuery) -> str:
+    if q.state is not None:
+        return STATE_LABELS[q.state]
+    if q.figure is None:
+        return f"every paper ({q.method.name} rule)"
+    return f"{figure_name(q.figure)} ({q.method.name} rule)"
+
+
+def _none_label(q: PapersQuery) -> str:
+    if q.state == "failed":
+        return "failed to be read"
+    if q.state == "no_text":
+        return "lacks a text layer"
+    if q.figure is None:
+        return "has been read yet"
+    return f"counts for {figure_name(q.figure)} under the {q.method.name} rule"
+
+
+def _notes(store: Store, q: PapersQuery, state: db.VenueYearState, prefix: str) -> list[str]:
+    notes = []
+    default = store.default_method()
+    if q.switched and q.figure == PAIR:
+        notes.append(
+            f"These papers name both PyTorch and TensorFlow: the {q.method.name} rule counts "
+            f"them as their own figure, where the {default.name} rule counts them for neither."
+        )
+    elif q.switched and q.figure is not None:
+        name = figure_name(q.figure)
+        folded = next(
+            (
+                fw
+                for fw, terms in default.terms.items()
+                if q.figure in (t.lower() for t in terms) and fw != q.figure
+            ),
+            None,
+        )
+        if folded is not None:
+            notes.append(
+                f"The {default.name} rule counts {name} as {figure_name(folded)}; {name} on its "
+                f"own is a figure of the {q.method.name} rule, used here."
+            )
+        else:
+            notes.append(
+                f"{name} is not a figure of the {default.name} rule "
+                f"({_names([f for f in default.figures if '+' not in f])} only), so this uses "
+                f"the {q.method.name} rule."
+            )
+    elif q.figure == PAIR:
+        notes.append("These papers name both PyTorch and TensorFlow.")
+    if state.pending:
+        notes.append(
+            f"Collection in progress: {fmt_int(state.pending)} papers are not read yet, so this "
+            "count is not final."
+        )
+    if q.state is None and (state.failed or state.no_text):
+        venue = store.venues()[q.venue_id].name
+        parts = []
+        if state.failed:
+            parts.append(f"{fmt_int(state.failed)} could not be read")
+        if state.no_text:
+            parts.append(
+                f"{fmt_int(state.no_text)} {'has' if state.no_text == 1 else 'have'} no text layer"
+            )
+        see = f"{prefix}papers {venue} {q.year} {'failed' if state.failed else 'no-text'}"
+        notes.append(
+            f"Of all {fmt_int(sum(state.states.values()))}, {' and '.join(parts)}; they count "
+            f"in the total (`{see}`)."
+        )
+    return notes
+
+
+def _provenance(store: Store, state: db.VenueYearState) -> str:
+    src = store.sources().get(state.source_id)
+    name = src.name if src else state.source_id
+    population = state.population if len(state.population) <= 90 else state.population[:89] + "…"
+    when = f"listed {state.fetched_at[:10]}"
+    if state.last_run:
+        when += f", last read {state.last_run[:10]}"
+    return f"Population: {population} · source: {name} · {when}"
+
+
+def _footer(store: Store, q: PapersQuery, pages: int, prefix: str, page: int | None = None) -> str:
+    page = q.page if page is None else page
+    parts = []
+    if page < pages:
+        parts.append(f"Next: `{prefix}{papers_line(store, q, page + 1)}` (of {pages})")
+    elif pages > 1:
+        parts.append(f"Last page; the first is `{prefix}{papers_line(store, q, 1)}`")
+    parts.append(f"one paper in full: `{prefix}paper <title words>`")
+    text = " · ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+def fit_page(
+    header: Sequence[str], entries: Sequence[tuple[int, db.PaperRow]], footer: str, q: PapersQuery
+) -> str:
+    """The page as text, with titles (then details, then authors) shortened until it fits one
+    message. Links are never shortened: they must work."""
+    text = ""
+    for title_limit, detail_limit, authors in SQUEEZE:
+        body = [
+            entry(
+                n,
+                row,
+                paper_detail(row, q, detail_limit) if detail_limit else "",
+                title_limit,
+                authors,
+            )
+            for n, row in entries
+        ]
+        text = "\n".join([*header, *body, footer])
+        if len(text) <= MAX_CONTENT:
+            break
+    return text
+
+
+def entry(n: int, paper: db.PaperRow, detail: str, title_limit: int, authors: int = 2) -> str:
+    """`3. **Title** — A. Author, B. Author et al. · detail` and the link on its own line."""
+    line = f"{n}. **{echo(paper.title, title_limit, code=False)}**"
+    who = author_list(paper.authors, authors) if authors else ""
+    if who:
+        line += f" — {who}"
+    if detail:
+        line += f" · {detail}"
+    link = best_link(paper)
+    return f"{line}\n{link}" if link else f"{line}\n(the listing gives no link)"
+
+
+def author_list(authors: Sequence[str], shown: int = 2) -> str:
+    names = [echo(a, 28, code=False) for a in authors[:shown] if a.strip()]
+    if not names:
+        return ""
+    return ", ".join(names) + (" et al." if len(authors) > shown else "")
+
+
+def safe_link(url: str | None) -> str | None:
+    """``<url>`` for an http(s) link (angle brackets: Discord shows no preview), with anything
+    that could end the brackets percent-encoded; None for anything else."""
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return None
+    return "<" + _UNSAFE_IN_LINK.sub(lambda m: quote(m.group()), url) + ">"
+
+
+def best_link(paper: db.PaperRow) -> str | None:
+    """The PDF (what was read, so where a matched term can be checked), else the landing page.
+    ``db.link_width`` measures the same choice."""
+    return safe_link(paper.pdf_url) or safe_link(paper.page_url)
+
+
+def _terms(terms: str, limit: int) -> str:
+    shown = ", ".join(_term_label(t) for t in terms.split(", ") if t)
+    return echo(shown, limit) if shown else ""
+
+
+def _term_label(term: str) -> str:
+    """A rule's term as people read it: regex terms (`re:\\bjax\\b`) without their markup."""
+    if term.startswith("re:"):
+        return term[3:].replace("\\b", "").replace("(?:", "(")
+    return term
+
+
+def paper_detail(paper: db.PaperRow, q: PapersQuery, limit: int) -> str:
+    """What a list entry says about its paper: the matched terms of the listed figure, the
+    paper's state, or (listing every paper) what it names under the method."""
+    if paper.status == "failed":
+        return "could not be read" + (
+            f": {echo(paper.reason, limit, code=False)}" if paper.reason else ""
+        )
+    if paper.status == "no_text":
+        pages = f", {paper.pages} pages" if paper.pages else ""
+        return f"no text layer (a scan{pages})"
+    mentions = paper.mentions.get(q.method.id, [])
+    if q.figure is not None:
+        parts = q.figure.split("+")
+        found = {fw: terms for fw, _, terms in mentions}
+        return " + ".join(_terms(found.get(fw, ""), limit // len(parts)) for fw in parts)
+    named = [(fw, counted, terms) for fw, counted, terms in mentions if "+" not in fw]
+    if not named:
+        return "names no framework"
+    if q.method.exclusive and not any(counted for _, counted, _ in named):
+        return (
+            "names " + " and ".join(figure_name(fw) for fw, _, _ in named) + ": counts for neither"
+        )
+    each = max(12, limit // len(named))
+    return ", ".join(f"{figure_name(fw)} {_terms(terms, each)}" for fw, _, terms in named)
+
+
+def _not_collected(store: Store, q: PapersQuery, prefix: str) -> Reply:
+    venue = store.venues()[q.venue_id]
+    where = f"{venue.name} {q.year}"
+    collect = f"`trendbot collect papers --venue {venue.name} --year {q.year}`"
+    published = next(
+        (
+            row
+            for m in (q.method, *store.methods().values())
+            if (row := store.venue_year(q.venue_id, q.year, m.id)) is not None
+            and store.is_published(row.source_id)
+        ),
+        None,
+    )
+    if published is not None:
+        return Reply(
+            f"The numbers for {where} come from the study's published counts, which list no "
+            f"papers; trendbot has not collected {where} itself yet — {collect}. "
+            f"The counts themselves: `{prefix}ratio {where}`.",
+            command=papers_line(store, q),
+        )
+    listed = locked_read(store, db.listed_venue_years)
+    names = store.venues()
+    have = ", ".join(f"{names[v].name} {y}" for v, y in listed[:12]) if listed else ""
+    known = f" Venue-years with papers: {have}." if have else " No papers are collected yet."
+    raise UsageError(
+        f"I have no papers for {where}: trendbot has not collected it, and the 2019 study does "
+        f"not cover it. {collect} collects it.{known}",
+        usage="",
+    )
+
+
+def _check_method_was_applied(store: Store, q: PapersQuery, where: str, prefix: str) -> None:
+    if locked_read(store, db.read_with, q.venue_id, q.year, q.method.id):
+        return
+    applied = [
+        m.name
+        for m in store.methods().values()
+        if locked_read(store, db.read_with, q.venue_id, q.year, m.id)
+    ]
+    if not applied:
+        return  # nothing read with any rule: every read paper failed or is a scan
+    rules = " and ".join(applied)
+    raise UsageError(
+        f"The papers of {where} were read with the {rules} rule{'s' if len(applied) > 1 else ''}; "
+        f"the {q.method.name} rule was not applied to them, so it has no papers to list. "
+        f"Try `{prefix}papers {where} --method {applied[0]}`.",
+        usage="",
+    )
+
+
+# -- `!paper`: one paper by title -----------------------------------------------------------------
+def parse_paper(ctx: Context, args: str) -> tuple[str, ...]:
+    """The title words of `!paper` (any order; case and accents do not matter)."""
+    usage = f"`{ctx.prefix}paper {PAPER_USAGE}`"
+    if len(args) > MAX_ARG_CHARS:
+        raise UsageError(
+            f"That is {len(args):,} characters; a few words of the title are enough.", usage=usage
+        )
+    words = tuple(_TITLE_WORD.findall(args))
+    if not words:
+        raise UsageError(
+            f"Which paper? Give words of its title, e.g. `{ctx.prefix}paper attention is all you "
+            "need`.",
+            usage=usage,
+        )
+    return words
+
+
+@command(
+    "paper",
+    usage=PAPER_USAGE,
+    summary="Find a paper by title: what it names, what it counts for, and its link.",
+    examples=("!paper attention is all you need", "!paper deep residual learning"),
+    details=(
+        "Searches the titles of every collected paper (words in any order; case and accents "
+        "ignored). The best match comes in full: venue, year, track, whether it could be read, "
+        "and per counting method the frameworks it names with the matched terms and the "
+        "figures it counts for. Further matches are listed by title."
+    ),
+    parse=parse_paper,
+)
+def paper_command(ctx: Context, args: str) -> Reply:
+    return paper_reply(ctx.store, parse_paper(ctx, args), prefix=ctx.prefix)
+
+
+def paper_reply(store: Store, words: Sequence[str], *, prefix: str = "!") -> Reply:
+    matches, found = locked_read(store, db.search_titles, list(words), TITLE_MATCHES)
+    dropped: tuple[str, ...] = ()
+    if not found:
+        content = [w for w in words if w.lower() not in SMALL_WORDS]
+        if content and len(content) < len(words):
+            matches, found = locked_read(store, db.search_titles, content, TITLE_MATCHES)
+            dropped = tuple(w for w in words if w.lower() in SMALL_WORDS)
+    asked = echo(" ".join(words), 60)
+    if not found:
+        listed = locked_read(store, db.listed_venue_years)
+        if not listed:
+            hint = (
+                "trendbot has not collected any papers yet, so there are no titles to search "
+                "(`trendbot collect papers --venue NeurIPS --year 2024` collects a venue-year)."
+            )
+        else:
+            names = store.venues()
+            have = ", ".join(f"{names[v].name} {y}" for v, y in listed[:8])
+            more = ", …" if len(listed) > 8 else ""
+            hint = (
+                f"Titles are searched word by word, in any order; try fewer or other words. "
+                f"I know the papers of {have}{more} (`{prefix}papers <venue> <year>` lists them)."
+            )
+        raise UsageError(f"No paper title I know has all of {asked}. {hint}", usage="")
+    best, *others = found
+    lines = paper_lines(store, best)
+    if dropped:
+        lines.insert(0, f"No title has all of {asked}; without {echo(' '.join(dropped))}:")
+    if others:
+        venues = store.venues()
+        also = "; ".join(
+            f"**{echo(p.title, 70, code=False)}** ({venues[p.venue_id].name} {p.year})"
+            for p in others
+        )
+        more = matches - 1 - len(others)
+        tail = f"; and {_count(more, 'other title')}" if more > 0 else ""
+        vague = (
+            " (ranked among the first " + fmt_int(db.RANKED_AT_MOST) + ")"
+            if (matches > db.RANKED_AT_MOST)
+            else ""
+        )
+        lines.append(f"Also matching: {also}{tail}{vague}. Add title words to pick one.")
+    return Reply(
+        "\n".join(lines), command="paper " + " ".join(words), data_version=store.data_version()
+    )
+
+
+def paper_lines(store: Store, paper: db.PaperRow) -> list[str]:
+    """One paper in full: title and authors, where and how it was read, what it names under
+    every method it was read with, and its links."""
+    venues, methods = store.venues(), store.methods()
+    prov = locked_read(store, db.paper_provenance, paper.id)
+    who = author_list(paper.authors, 3)
+    lines = [f"**{echo(paper.title, 250, code=False)}**" + (f" — {who}" if who else "")]
+    where = [
+        f"{venues[paper.venue_id].name} {paper.year}",
+        f"{echo(paper.track, 40, code=False)} track",
+    ]
+    where.append(_status(paper, prov))
+    if prov is not None:
+        src = store.sources().get(prov.source_id)
+        where.append(f"listed by {src.name if src else prov.source_id}")
+    lines.append(" · ".join(where))
+    if paper.status == "ok" and paper.main:
+        read_with = set(prov.rules) if prov else set()
+        for m in methods.values():
+            if m.id in read_with or m.id in paper.mentions:
+                lines.append(method_line(m, paper.mentions.get(m.id, [])))
+    links = [
+        f"{label}: {link}"
+        for label, url in (("PDF", paper.pdf_url), ("page", paper.page_url))
+        if (link := safe_link(url))
+    ]
+    if links:
+        lines.append(" · ".join(links))
+    return lines
+
+
+def _status(paper: db.PaperRow, prov: db.PaperProvenance | None) -> str:
+    if not paper.main or paper.status == "listed":
+        return "outside the main population, so not read or counted"
+    if paper.status == "ok":
+        when = f" {prov.checked_at[:10]}" if prov and prov.checked_at else ""
+        pages = f" ({paper.pages} pages)" if paper.pages else ""
+        return f"read{when}{pages}"
+    if paper.status == "no_text":
+        return "no text layer (a scan): counts in the total, for no framework"
+    if paper.status == "failed":
+        why = f" ({echo(paper.reason, 80, code=False)})" if paper.reason else ""
+        return f"could not be read{why}: counts in the total, for no framework"
+    return "listed, not read yet"
+
+
+def method_line(method: Method, mentions: Sequence[tuple[str, bool, str]]) -> str:
+    """'final: counts for PyTorch (`pytorch, torchvision`)'; 'modern: PyTorch (`pytorch`),
+    JAX (`jax`)'; 'final: names both PyTorch (…) and TensorFlow (…), so it counts for
+    neither'."""
+    named = [(fw, counted, terms) for fw, counted, terms in mentions if "+" not in fw]
+    pairs = [fw for fw, counted, _ in mentions if "+" in fw and counted]
+    if not named:
+        if len(method.frameworks) == 2:
+            a, b = (figure_name(f) for f in method.frameworks)
+            return f"{method.name}: names neither {a} nor {b}"
+        return f"{method.name}: names none of its frameworks"
+
+    def shown(fw: str, terms: str) -> str:
+        t = _terms(terms, 60)
+        return f"{figure_name(fw)} ({t})" if t else figure_name(fw)
+
+    counted = [shown(fw, terms) for fw, c, terms in named if c]
+    uncounted = [(fw, terms) for fw, c, terms in named if not c]
+    pair = set(method.frameworks) >= {"pytorch", "tensorflow"}
+    if method.exclusive and uncounted and not counted and pair and len(uncounted) == 2:
+        both = " and ".join(shown(fw, t) for fw, t in uncounted)
+        return f"{method.name}: names both {both}, so it counts for neither"
+    parts = []
+    if counted:
+        parts.append(("counts for " if method.exclusive else "") + ", ".join(counted))
+    if uncounted:
+        parts.append("names " + ", ".join(shown(fw, t) for fw, t in uncounted) + " (not counted)")
+    text = f"{method.name}: " + "; ".join(parts)
+    if pairs:
+        text += ", and " + ", ".join(f"{figure_name(f)} together" for f in pairs)
+    return text
