@@ -16,20 +16,17 @@ so they are echoed like user text: markdown escaped, mentions broken.
 from __future__ import annotations
 
 import re
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import quote
 
-from trendbot.charts.style import framework_name
 from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError, parse_query
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import MAX_CONTENT, Reply
-from trendbot.commands.text import echo, fmt_int
+from trendbot.commands.text import echo, figure_name, fmt_int
 from trendbot.storage import Method, Store
 from trendbot.storage import papers as db
-from trendbot.storage.store import busy_error
 
 PAPERS_USAGE = "<venue> <year> [framework|failed|no-text] [--method final|modern] [page N]"
 PAPER_USAGE = "<title words>"
@@ -92,24 +89,6 @@ _TITLE_WORD = re.compile(r"[^\W_]+")
 _UNSAFE_IN_LINK = re.compile(r"[\s<>]")
 
 T = TypeVar("T")
-
-
-def locked_read(store: Store, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
-    """A per-paper read on the store's connection, under the store's lock as its own reads are
-    (the bot reads from worker threads), with a writer holding the file reported as busy."""
-    try:
-        with store._lock:
-            return fn(store.conn, *args, **kwargs)
-    except sqlite3.OperationalError as exc:
-        text = str(exc).lower()
-        if "locked" in text or "busy" in text:
-            raise busy_error(store.path) from None
-        raise
-
-
-def figure_name(figure: str) -> str:
-    """'jax' → 'JAX'; the pair 'pytorch+tensorflow' → 'PyTorch & TensorFlow'."""
-    return " & ".join(framework_name(part) for part in figure.split("+"))
 
 
 def _count(n: int, noun: str) -> str:
@@ -179,7 +158,7 @@ def parse_papers(ctx: Context, args: str) -> PapersQuery:
             what = "One venue and one year at a time"
         elif q.venues:
             name = venues[q.venues[0]].name
-            listed = [y for v, y in locked_read(store, db.listed_venue_years) if v == q.venues[0]]
+            listed = [y for v, y in store.read(db.listed_venue_years) if v == q.venues[0]]
             years = ", ".join(map(str, listed)) or "none collected yet"
             what = f"Which year of {name}? (years with papers: {years})"
         else:
@@ -273,7 +252,7 @@ def papers_command(ctx: Context, args: str) -> Reply:
 def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
     venue = store.venues()[q.venue_id]
     where = f"{venue.name} {q.year}"
-    listing = locked_read(store, db.listing_states, q.venue_id, q.year)
+    listing = store.read(db.listing_states, q.venue_id, q.year)
     if not listing:
         return _not_collected(store, q, prefix)
     state = listing[0]
@@ -300,11 +279,10 @@ def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
     # pages: one size for every page of this list, so page N always holds the same papers.
     frame = "\n".join([head(main_total, main_total, main_total), *notes])
     frame += "\n" + _footer(store, q, main_total + 1, prefix, page=main_total)
-    width = locked_read(store, db.link_width, q.venue_id, q.year)
+    width = store.read(db.link_width, q.venue_id, q.year)
     size = page_size(width, len(frame))
     offset = (q.page - 1) * size
-    total, rows = locked_read(
-        store,
+    total, rows = store.read(
         db.papers_behind,
         q.venue_id,
         q.year,
@@ -554,7 +532,7 @@ def _not_collected(store: Store, q: PapersQuery, prefix: str) -> Reply:
             f"The counts themselves: `{prefix}ratio {where}`.",
             command=papers_line(store, q),
         )
-    listed = locked_read(store, db.listed_venue_years)
+    listed = store.read(db.listed_venue_years)
     names = store.venues()
     have = ", ".join(f"{names[v].name} {y}" for v, y in listed[:12]) if listed else ""
     known = f" Venue-years with papers: {have}." if have else " No papers are collected yet."
@@ -566,12 +544,12 @@ def _not_collected(store: Store, q: PapersQuery, prefix: str) -> Reply:
 
 
 def _check_method_was_applied(store: Store, q: PapersQuery, where: str, prefix: str) -> None:
-    if locked_read(store, db.read_with, q.venue_id, q.year, q.method.id):
+    if store.read(db.read_with, q.venue_id, q.year, q.method.id):
         return
     applied = [
         m.name
         for m in store.methods().values()
-        if locked_read(store, db.read_with, q.venue_id, q.year, m.id)
+        if store.read(db.read_with, q.venue_id, q.year, m.id)
     ]
     if not applied:
         return  # nothing read with any rule: every read paper failed or is a scan
@@ -620,16 +598,16 @@ def paper_command(ctx: Context, args: str) -> Reply:
 
 
 def paper_reply(store: Store, words: Sequence[str], *, prefix: str = "!") -> Reply:
-    matches, found = locked_read(store, db.search_titles, list(words), TITLE_MATCHES)
+    matches, found = store.read(db.search_titles, list(words), TITLE_MATCHES)
     dropped: tuple[str, ...] = ()
     if not found:
         content = [w for w in words if w.lower() not in SMALL_WORDS]
         if content and len(content) < len(words):
-            matches, found = locked_read(store, db.search_titles, content, TITLE_MATCHES)
+            matches, found = store.read(db.search_titles, content, TITLE_MATCHES)
             dropped = tuple(w for w in words if w.lower() in SMALL_WORDS)
     asked = echo(" ".join(words), 60)
     if not found:
-        listed = locked_read(store, db.listed_venue_years)
+        listed = store.read(db.listed_venue_years)
         if not listed:
             hint = (
                 "trendbot has not collected any papers yet, so there are no titles to search "
@@ -671,7 +649,7 @@ def paper_lines(store: Store, paper: db.PaperRow) -> list[str]:
     """One paper in full: title and authors, where and how it was read, what it names under
     every method it was read with, and its links."""
     venues, methods = store.venues(), store.methods()
-    prov = locked_read(store, db.paper_provenance, paper.id)
+    prov = store.read(db.paper_provenance, paper.id)
     who = author_list(paper.authors, 3)
     lines = [f"**{echo(paper.title, 250, code=False)}**" + (f" — {who}" if who else "")]
     where = [

@@ -131,7 +131,7 @@ def source_ids(store: Store) -> list[str]:
     out: list[str] = []
     while True:
         after = out[-1] if out else ""
-        row = store._rows("SELECT min(source_id) FROM metrics WHERE source_id > ?", (after,))
+        row = store.rows("SELECT min(source_id) FROM metrics WHERE source_id > ?", (after,))
         if row[0][0] is None:
             return out
         out.append(row[0][0])
@@ -140,7 +140,7 @@ def source_ids(store: Store) -> list[str]:
 def _frameworks_of(store: Store, source_id: str, metric: str) -> list[str]:
     out: list[str] = []
     while True:
-        row = store._rows(
+        row = store.rows(
             "SELECT min(framework) FROM metrics WHERE source_id = ? AND metric = ?"
             " AND framework > ?",
             (source_id, metric, out[-1] if out else ""),
@@ -167,7 +167,7 @@ def latest_values(
     best: dict[str, MetricValue] = {}
     for source in source_ids(store):
         for framework in frameworks or _frameworks_of(store, source, metric):
-            rows = store._rows(
+            rows = store.rows(
                 f"SELECT {_COLS} FROM metrics WHERE source_id = ? AND metric = ?"
                 " AND framework = ? ORDER BY date DESC LIMIT 1",
                 (source, metric, framework),
@@ -205,7 +205,7 @@ def value_near(
     day = _day(_check_date(date, "date") or date)
     lo = (day - dt.timedelta(days=tolerance_days)).isoformat()
     hi = (day + dt.timedelta(days=tolerance_days)).isoformat()
-    rows = store._rows(
+    rows = store.rows(
         f"SELECT {_COLS} FROM metrics"
         " WHERE source_id = ? AND metric = ? AND framework = ? AND date BETWEEN ? AND ?"
         " ORDER BY abs(julianday(date) - julianday(?)), date LIMIT 1",
@@ -271,7 +271,7 @@ def series(
         bounds.append(until)
     out: list[MetricValue] = []
     for source in sources or source_ids(store):
-        out += [_value(r) for r in store._rows(sql, [source, metric, *fw_params, *bounds])]
+        out += [_value(r) for r in store.rows(sql, [source, metric, *fw_params, *bounds])]
     out.sort(key=lambda v: (v.framework, v.date, v.source_id))
     return out
 
@@ -281,7 +281,7 @@ def coverage(store: Store, metric: str | None = None) -> list[MetricCoverage]:
     same plus when it was last collected; ordered by metric name."""
     where, params = ("WHERE metric = ?", [metric]) if metric else ("", [])
     # GROUP BY in primary-key order (source_id, metric) needs no sorting pass.
-    rows = store._rows(
+    rows = store.rows(
         "SELECT metric, source_id, min(date), max(date), count(*),"
         " group_concat(DISTINCT framework), max(collected_at)"
         f" FROM metrics {where} GROUP BY source_id, metric",

@@ -14,9 +14,10 @@ import os
 import sqlite3
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from trendbot.storage.models import Coverage, Method, Source, Venue, VenueYear
 from trendbot.storage.seed import seed_is_current
@@ -25,6 +26,7 @@ from trendbot.storage.version import APPLICATION_ID, MIGRATION_SET, SCHEMA_VERSI
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
 RESEARCH_KINDS = frozenset({"published-dataset", "collection"})
 
@@ -381,10 +383,19 @@ class Store:
         """Forget cached reference tables (after a collector added a venue or a method)."""
         self._venues = self._aliases = self._methods = self._sources = None
 
-    def _rows(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+    def rows(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        """Rows of a read query, under the store's lock (the bot reads from worker threads);
+        a writer holding the file past the busy timeout is a ``StoreError``, not a traceback."""
+        return self.read(lambda conn: conn.execute(sql, params).fetchall())
+
+    _rows = rows
+
+    def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(conn, *args, **kwargs)`` for the query functions of ``storage.papers`` and
+        ``storage.metrics``, with the same lock and busy handling as ``rows``."""
         try:
             with self._lock:
-                return self.conn.execute(sql, params).fetchall()
+                return fn(self.conn, *args, **kwargs)
         except sqlite3.OperationalError as exc:
             if _is_busy(exc):
                 raise busy_error(self.path) from None
@@ -560,15 +571,13 @@ class Store:
         venue-years; small, and read by `!ratio`, `!venues` and `!source`."""
         from trendbot.storage.papers import failures
 
-        with self._lock:
-            return failures(self.conn)
+        return self.read(failures)
 
     def listing(self, venue_id: str, year: int):
         """The stored listing of a collected venue-year (population, source, when), or None."""
         from trendbot.storage.papers import listing_states
 
-        with self._lock:
-            found = listing_states(self.conn, venue_id, year)
+        found = self.read(listing_states, venue_id, year)
         return found[0] if found else None
 
     # -- bookkeeping --------------------------------------------------------------------------

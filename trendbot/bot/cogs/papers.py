@@ -20,7 +20,6 @@ from trendbot.bot.autocomplete import (
     year_labels,
 )
 from trendbot.bot.cogs import Year, join_args, spec_command
-from trendbot.commands.papers import locked_read
 from trendbot.storage import Store
 from trendbot.storage import papers as db
 
@@ -47,8 +46,8 @@ def paper_years(store: Store, venue: str | None, current: str) -> list[tuple[str
     """(label, year), newest first: the years of the venue (or of any venue) with collected
     papers, then the study's years, which have counts but no papers to list."""
     venue_id = resolve_venue(store, venue)
-    listed = locked_read(store, db.listing_states, venue_id) if venue_id else []
-    everywhere = locked_read(store, db.listed_venue_years) if venue_id is None else []
+    listed = store.read(db.listing_states, venue_id) if venue_id else []
+    everywhere = store.read(db.listed_venue_years) if venue_id is None else []
     labels: list[tuple[str, int]] = []
     if venue_id is not None:
         name = store.venues()[venue_id].name
