@@ -54,6 +54,13 @@ def not_covered(
     return UsageError(msg, usage="")
 
 
+def _unread_counts(failed: int, scans: int) -> str:
+    parts = [f"{failed:,} unread"] if failed else []
+    if scans:
+        parts.append(f"{scans:,} scan{'' if scans == 1 else 's'}")
+    return ", ".join(parts)
+
+
 def _no_arguments(ctx: Context, args: str) -> None:
     if args.strip():
         raise UsageError(f"`{ctx.prefix}venues` takes no arguments.")
@@ -91,6 +98,8 @@ def venues_command(ctx: Context, args: str) -> Reply:
             if v.field != field_id:
                 continue
             per = by_venue.get(v.id, {})
+            if not per:
+                continue  # a venue nothing has been counted for yet (e.g. Findings before a run)
             years = year_ranges(per.get(default.id, ()))
             others = [
                 f"{methods[m].name}: {year_ranges(ys)}" for m, ys in per.items() if m != default.id
@@ -105,6 +114,18 @@ def venues_command(ctx: Context, args: str) -> Reply:
         + "; ".join(f"`{m.name}` = {m.title} ({m.version})" for m in methods.values())
         + f". Default: `{default.name}`."
     )
+    unread = store.paper_failures()
+    if unread:
+        parts = [
+            f"{store.venues()[v].name} {y}: {_unread_counts(f, n)}"
+            for (v, y), (f, n) in sorted(unread.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+            if v in store.venues()
+        ]
+        text = "; ".join(parts)
+        if len(text) > 600:
+            text = text[:599].rsplit("; ", 1)[0] + "; …"
+        lines.append(f"Papers of collected venue-years that could not be read: {text}.")
+        fields.append(EmbedField("Unread papers (counted in totals)", text[:1024], inline=False))
     lines.append("Sources: " + "; ".join(s.name for s in store.research_sources()) + ".")
     lines.append(f"Ask `{ctx.prefix}about` how the numbers are counted.")
     return Reply(
@@ -140,16 +161,20 @@ def table_command(ctx: Context, args: str) -> Reply:
             for r in store.venue_series(v, m.id):
                 if q.years and r.year not in q.years:
                     continue
-                rows.append((m, r))
+                rows += [(m, r), *((m, other) for other in r.others)]
     if not rows:
         raise UsageError("No stored counts match that.")
+    figures = list(dict.fromkeys(f for m, _ in rows for f in m.figures))
     out = [
-        "method,venue,year,pytorch,tensorflow,pytorch_share,total_papers,population,source,collected_at"
+        "method,venue,year,"
+        + ",".join(figures)
+        + ",pytorch_share,total_papers,population,source,collected_at"
     ]
     for m, r in rows:
-        share = fmt_pct(r.pytorch_share).replace(" %", "%") if r.pytorch_share is not None else ""
+        share = fmt_pct(r.pytorch_share).replace(" %", "%") if m.two_way and r.classified else ""
+        cells = ",".join(str(r.counts.get(f, 0)) if f in m.figures else "" for f in figures)
         out.append(
-            f"{m.name},{venues[r.venue_id].name},{r.year},{r.pytorch},{r.tensorflow},{share},"
+            f"{m.name},{venues[r.venue_id].name},{r.year},{cells},{share},"
             f"{r.total_papers},{r.population},{r.source_id},{r.collected_at}"
         )
     body = "\n".join(out)

@@ -56,7 +56,7 @@ def population_label(store: Store, row: VenueYear) -> str:
         return "papers (a partial list)"
     if not store.is_published(row.source_id) and row.note:
         return row.note
-    return "accepted papers"
+    return f"accepted papers ({row.note})" if row.note else "accepted papers"
 
 
 def source_name(store: Store, row: VenueYear) -> str:
