@@ -153,3 +153,27 @@ def test_venues_and_the_modern_method_without_data_say_what_to_do(ctx):
     reply = run(ctx, "!ratio NeurIPS 2019 --method modern")
     assert reply.is_error
     assert "trendbot collect papers" in reply.text
+
+
+def test_a_question_about_jax_uses_the_rule_that_counts_it_once_collected(ctx, collected):
+    from trendbot.commands.ask import map_question
+
+    mapped = map_question(ctx.store, "how is jax doing at neurips 2024?")
+    assert mapped.line == "ratio NeurIPS 2024 --method modern"
+    assert mapped.notes == ("JAX is counted by the `modern` rule, so this shows every framework.",)
+    older = map_question(ctx.store, "jax at neurips 2019")  # the study's years: no modern counts
+    assert older.line == "ratio NeurIPS 2019" and "compares PyTorch with TensorFlow" in older.notes[0]
+
+
+def test_venues_and_table_show_collected_years_sources_and_unread_papers(ctx, collected):
+    venues = run(ctx, "!venues").text
+    assert "NeurIPS 2015–2020, 2023–2024" in venues
+    assert "modern: 2023–2024" in venues
+    assert "NeurIPS 2023: 1 unread" in venues and "NeurIPS 2024: 1 scan" in venues
+    assert "Findings" not in venues  # nothing counted there yet
+    table = run(ctx, "!table CVPR 2019").text
+    lines = [line for line in table.splitlines() if line.startswith(("final,", "modern,"))]
+    assert [line.split(",")[0] for line in lines] == ["final", "final", "modern"]
+    header = next(line for line in table.splitlines() if line.startswith("method,"))
+    assert "jax" in header.split(",") and "pytorch+tensorflow" in header.split(",")
+    assert any(",trendbot-cvf," in line for line in lines)

@@ -26,7 +26,7 @@ from trendbot.commands.registry import (
     split_line,
 )
 from trendbot.commands.reply import Reply
-from trendbot.storage import Store
+from trendbot.storage import Method, Store
 
 _APOSTROPHE_S = re.compile(r"['’]s\b")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -176,8 +176,19 @@ def _scan(store: Store, tokens: list[str]) -> _Found:
     return found
 
 
-def _framework_notes(store: Store, frameworks: list[str]) -> tuple[str, ...]:
+def _framework_notes(
+    store: Store, frameworks: list[str], counting: Method | None = None
+) -> tuple[str, ...]:
+    """What the answer says about frameworks the study's rule does not count on their own.
+    With ``counting`` (a method that counts them, chosen for the answer) it says so instead."""
+    if counting is not None:
+        named = [fw for fw in frameworks if fw not in COUNTED_BY_RATIO]
+        return (
+            f"{' and '.join(named)} {'is' if len(named) == 1 else 'are'} counted by the "
+            f"`{counting.name}` rule, so this shows every framework.",
+        )
     method = store.default_method()
+    modern = _counting_method(store, frameworks)
     notes = []
     for fw in frameworks:
         if fw in COUNTED_BY_RATIO:
@@ -187,9 +198,34 @@ def _framework_notes(store: Store, frameworks: list[str]) -> tuple[str, ...]:
             notes.append(f"{fw} mentions count as TensorFlow here.")
         elif key in (t.lower() for t in method.pytorch_terms):
             notes.append(f"{fw} mentions count as PyTorch here.")
+        elif modern is not None:
+            notes.append(
+                f"{fw} is counted only by the `{modern.name}` rule, which has no counts for this "
+                "yet, so this compares PyTorch with TensorFlow."
+            )
         else:
             notes.append(f"I don't count {fw} yet, so this compares PyTorch with TensorFlow.")
     return tuple(notes)
+
+
+def _counting_method(store: Store, frameworks: list[str]) -> Method | None:
+    """A method that counts every named framework on its own (``modern`` for JAX), if any."""
+    keys = {fw.lower() for fw in frameworks if fw not in COUNTED_BY_RATIO}
+    if not keys:
+        return None
+    for m in store.methods().values():
+        if not m.two_way and keys <= set(m.frameworks):
+            return m
+    return None
+
+
+def _covers(store: Store, method: Method, venue_ids: list[str], years: list[int]) -> bool:
+    if venue_ids:
+        return any(
+            (store.venue_year(v, years[0], method.id) if years else store.years(method.id, v))
+            for v in venue_ids
+        )
+    return (years[0] in store.years(method.id)) if years else bool(store.years(method.id))
 
 
 def map_question(store: Store, question: str, *, commands: Collection[str] = ()) -> Mapped | None:
@@ -204,8 +240,12 @@ def map_question(store: Store, question: str, *, commands: Collection[str] = ())
     f = _scan(store, tokens)
     venues = store.venues()
     names = [venues[v].name for v in f.venues]
-    method = f" --method {f.method}" if f.method else ""
-    notes = _framework_notes(store, f.frameworks)
+    counting = None
+    if f.method is None and (modern := _counting_method(store, f.frameworks)) is not None:
+        counting = modern if _covers(store, modern, f.venues, f.years) else None
+    chosen = f.method or (counting.name if counting else None)
+    method = f" --method {chosen}" if chosen else ""
+    notes = _framework_notes(store, f.frameworks, counting)
     rest = f.rest
     available = set(commands) or {"ratio", "venues", "table", "source", "about", "method", "help"}
 
@@ -218,7 +258,9 @@ def map_question(store: Store, question: str, *, commands: Collection[str] = ())
             return Mapped(f"paper {title}")
     if "papers" in available and names and f.years and _lists_papers(rest):
         what = _papers_word(f.frameworks, rest)
-        line = " ".join(["papers", names[0], str(f.years[0]), what]) + method
+        # `!papers` picks the rule that counts the framework itself; only an asked-for one goes in.
+        asked = f" --method {f.method}" if f.method else ""
+        line = " ".join(["papers", names[0], str(f.years[0]), what]) + asked
         return Mapped(" ".join(line.split()))
 
     if "chart" in available and rest & CHART_WORDS and (names or f.years):
