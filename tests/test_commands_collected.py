@@ -162,7 +162,8 @@ def test_a_question_about_jax_uses_the_rule_that_counts_it_once_collected(ctx, c
     assert mapped.line == "ratio NeurIPS 2024 --method modern"
     assert mapped.notes == ("JAX is counted by the `modern` rule, so this shows every framework.",)
     older = map_question(ctx.store, "jax at neurips 2019")  # the study's years: no modern counts
-    assert older.line == "ratio NeurIPS 2019" and "compares PyTorch with TensorFlow" in older.notes[0]
+    assert older.line == "ratio NeurIPS 2019"
+    assert "compares PyTorch with TensorFlow" in older.notes[0]
 
 
 def test_venues_and_table_show_collected_years_sources_and_unread_papers(ctx, collected):
