@@ -238,3 +238,8 @@ def test_unopenable_paths_are_one_clear_error(tmp_path: Path):
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot create the folder"):
         open_store(blocker / "sub" / "trendbot.db")
+
+
+def test_a_new_store_starts_at_data_version_one(store):
+    """Loading the seed (tens of thousands of rows) is one change for every cache keyed on it."""
+    assert store.data_version() == 1

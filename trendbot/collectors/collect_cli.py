@@ -77,7 +77,12 @@ def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> i
     try:
         try:
             venues = _venues(args.venue)
-            chosen = targets(store, venues, args.year, args.since)
+            since = args.since
+            if args.recent:
+                from datetime import UTC, datetime
+
+                since = datetime.now(UTC).year - max(1, args.recent) + 1
+            chosen = targets(store, venues, args.year, since)
         except CollectError as exc:
             print(f"trendbot: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -237,6 +242,12 @@ def add_collect_command(subparsers: argparse._SubParsersAction) -> None:
     )
     papers.add_argument("--year", type=int, action="append", help="a year (repeatable)")
     papers.add_argument("--since", type=int, help="every year from this one to this year")
+    papers.add_argument(
+        "--recent",
+        type=int,
+        metavar="N",
+        help="the last N years up to this one (e.g. 2: this year and last; for scheduled runs)",
+    )
     papers.add_argument(
         "--dry-run", action="store_true", help="list only: say how many papers would be read"
     )

@@ -249,7 +249,8 @@ def mentions_venue_year_reply(store: Store, venue_id: str, year: int, method: Me
         pair = "+".join(method.both)
         both = row.counts.get(pair, 0)
         lines.append(
-            f"{fmt_int(both)} papers ({fmt_pct(share_of_papers(row, pair))}) name both "
+            f"{fmt_int(both)} paper{'' if both == 1 else 's'} "
+            f"({fmt_pct(share_of_papers(row, pair))}) name{'s' if both == 1 else ''} both "
             f"{figure_name(method.both[0])} and {figure_name(method.both[1])}; a paper naming "
             "several frameworks counts for each."
         )

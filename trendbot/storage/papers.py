@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from trendbot.storage.data_version import one_step
+from trendbot.storage.data_version import read as read_version
 from trendbot.storage.models import Method
 from trendbot.storage.schema import PAPER_COUNTS_PK
 
@@ -277,9 +279,32 @@ def _aggregate(conn: sqlite3.Connection, agg: Aggregate, stamp: str) -> Totals:
             ).fetchall()
         )
         counts[method.name] = {fig: found.get(fig, 0) for fig in method.figures}
-    version = _data_version(conn)
     written = pending == 0 and total > 0
     if written:
+        _write_counts(conn, agg, key, counts, total, stamp)
+    return Totals(
+        total=total,
+        pending=pending,
+        failed=states.get("failed", 0),
+        no_text=states.get("no_text", 0),
+        counts=counts,
+        written=written,
+        data_version=read_version(conn),
+    )
+
+
+def _write_counts(
+    conn: sqlite3.Connection,
+    agg: Aggregate,
+    key: tuple[str, int],
+    counts: dict[str, dict[str, int]],
+    total: int,
+    stamp: str,
+) -> None:
+    """The venue-year's ``paper_counts`` rows for its source, as one step of the data version:
+    row triggers bump it per changed row, readers see the venue-year change once."""
+    cols = ", ".join(PAPER_COUNTS_PK)
+    with one_step(conn):
         for method in agg.methods:
             figures = counts[method.name]
             conn.execute(
@@ -287,7 +312,6 @@ def _aggregate(conn: sqlite3.Connection, agg: Aggregate, stamp: str) -> Totals:
                 f" AND source_id = ? AND framework NOT IN ({','.join('?' * len(figures))})",
                 (*key, method.id, agg.source_id, *figures),
             )
-            cols = ", ".join(PAPER_COUNTS_PK)
             conn.executemany(
                 "INSERT INTO paper_counts (venue_id, year, method_id, framework, source_id,"
                 " papers, total_papers, population, note, collected_at)"
@@ -298,42 +322,11 @@ def _aggregate(conn: sqlite3.Connection, agg: Aggregate, stamp: str) -> Totals:
                 " IS excluded.papers AND paper_counts.total_papers IS excluded.total_papers"
                 " THEN paper_counts.collected_at ELSE excluded.collected_at END",
                 [
-                    (
-                        *key,
-                        method.id,
-                        fig,
-                        agg.source_id,
-                        n,
-                        total,
-                        agg.population,
-                        agg.note,
-                        stamp,
-                    )
+                    (*key, method.id, fig, agg.source_id, n, total, agg.population, agg.note, stamp)
                     for fig, n in figures.items()
                 ],
             )
-        # Row triggers bumped the data version once per changed row; readers see the
-        # venue-year change once, so the version moves by exactly one.
-        if _data_version(conn) != version:
-            version += 1
-            conn.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", (str(version),))
-        conn.execute(
-            "UPDATE sources SET collected_at = ? WHERE id = ?", (stamp[:10], agg.source_id)
-        )
-    return Totals(
-        total=total,
-        pending=pending,
-        failed=states.get("failed", 0),
-        no_text=states.get("no_text", 0),
-        counts=counts,
-        written=written,
-        data_version=version,
-    )
-
-
-def _data_version(conn: sqlite3.Connection) -> int:
-    row = conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
-    return int(row[0]) if row else 0
+    conn.execute("UPDATE sources SET collected_at = ? WHERE id = ?", (stamp[:10], agg.source_id))
 
 
 def start_run(conn: sqlite3.Connection, collector: str, detail: Mapping | None = None) -> int:

@@ -225,6 +225,7 @@ def apply_seed(db: Database, bundle: SeedBundle | None = None) -> bool:
     Runs in one ``BEGIN IMMEDIATE`` transaction so that two processes opening a new store at the
     same moment cannot both load it, and a failure half-way leaves the store as it was.
     """
+    from trendbot.storage.data_version import one_step
     from trendbot.storage.schema import PAPER_COUNTS_PK
 
     bundle = bundle or load_bundle()
@@ -236,12 +237,13 @@ def apply_seed(db: Database, bundle: SeedBundle | None = None) -> bool:
             conn.execute("ROLLBACK")
             return False
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        db.table("venues").upsert_all(bundle.venues, pk="id")
-        db.table("venue_aliases").upsert_all(bundle.aliases, pk="alias")
-        db.table("sources").upsert_all(bundle.sources, pk="id")
-        db.table("methods").upsert_all(bundle.methods, pk="id")
-        db.table("paper_counts").upsert_all(bundle.paper_counts, pk=PAPER_COUNTS_PK)
-        _load_metrics(conn, bundle.metrics, bundle.metric_sources)
+        with one_step(conn):  # a new seed is one change, whatever its number of rows
+            db.table("venues").upsert_all(bundle.venues, pk="id")
+            db.table("venue_aliases").upsert_all(bundle.aliases, pk="alias")
+            db.table("sources").upsert_all(bundle.sources, pk="id")
+            db.table("methods").upsert_all(bundle.methods, pk="id")
+            db.table("paper_counts").upsert_all(bundle.paper_counts, pk=PAPER_COUNTS_PK)
+            _load_metrics(conn, bundle.metrics, bundle.metric_sources)
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('seed_digest', ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
