@@ -4,7 +4,16 @@ Import this package to register every command; then ``run(ctx, "!ratio NeurIPS 2
 exactly as the bot would. The bot, the console and the tests all go through ``run``/``invoke``.
 """
 
-from trendbot.commands import about, chart, coverage, help, ratio  # noqa: F401  (registers commands)
+from trendbot.commands import (  # noqa: F401  (registers commands)
+    about,
+    chart,
+    compare,
+    coverage,
+    help,
+    industry,
+    ratio,
+    trend,
+)
 from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.registry import REGISTRY, CommandSpec, Context, invoke, lookup, run
 from trendbot.commands.reply import Attachment, EmbedField, Reply
