@@ -7,7 +7,20 @@ from trendbot.commands.registry import REGISTRY, CommandSpec, Context, command, 
 from trendbot.commands.reply import EmbedField, Reply
 from trendbot.commands.text import echo
 
-HELP_ORDER = ("ratio", "chart", "venues", "table", "source", "about", "method", "help")
+HELP_ORDER = (
+    "ratio",
+    "chart",
+    "industry",
+    "trend",
+    "compare",
+    "metrics",
+    "venues",
+    "table",
+    "source",
+    "about",
+    "method",
+    "help",
+)
 
 
 def _example(example: str, prefix: str) -> str:
@@ -54,7 +67,7 @@ def help_command(ctx: Context, args: str) -> Reply:
             title=f"{p}{spec.name}",
             description="\n".join(lines),
         )
-    lines = ["**trendbot**: how ML frameworks are used in research. Commands:"]
+    lines = ["**trendbot**: how ML frameworks are used in research and industry. Commands:"]
     fields = []
     order = {name: i for i, name in enumerate(HELP_ORDER)}
     for spec in sorted(REGISTRY.values(), key=lambda s: order.get(s.name, len(order))):
