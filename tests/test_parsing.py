@@ -307,6 +307,8 @@ def test_every_reply_teaches_the_configured_prefix(store, prefix):
     lines += [f"{prefix}help {name}" for name in REGISTRY]
     lines += [f"{prefix}ratio", f"{prefix}ratio NIPZ", f"{prefix}rato", f"{prefix}venues x"]
     lines += [f"{prefix}chart", f"{prefix}source NeurIPS", f"{prefix}ratio 2031", "ratio x y z"]
+    lines += [f"{prefix}industry narnia", f"{prefix}trend", f"{prefix}trend stras"]
+    lines += [f"{prefix}metrics nope", f"{prefix}compare soon", f"{prefix}trend hf-models"]
     names = "|".join(sorted(_ALIASES, key=len, reverse=True))
     wrong = re.compile(rf"(?<![\w!$?])!({names})\b")
     for line in lines:
