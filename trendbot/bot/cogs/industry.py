@@ -105,7 +105,7 @@ class IndustryCog(commands.Cog, name="industry"):
         *,
         metric: str = "",
         frameworks: str = "",
-        since: SinceYear | None = None,
+        since: SinceYear = None,
         source: str = "",
         light: bool = False,
     ) -> None:
@@ -128,6 +128,6 @@ class IndustryCog(commands.Cog, name="industry"):
         year="A year (empty: the latest figures)", light="Draw for Discord's light theme"
     )
     async def compare(
-        self, ctx: commands.Context, *, year: SinceYear | None = None, light: bool = False
+        self, ctx: commands.Context, *, year: SinceYear = None, light: bool = False
     ) -> None:
         await self.bot.respond(ctx, "compare", join_args(year, light=light))
