@@ -49,6 +49,7 @@ class Shares:
     unit: str  # "papers", "downloads"
     values_used: tuple[MetricValue, ...] = ()
     note: str = ""
+    rows: tuple[VenueYear, ...] = ()  # the venue-years a research share counts
 
     @property
     def total(self) -> float:
@@ -170,6 +171,7 @@ def research(store: Store, year: int | None) -> list[Shares]:
                 _counts(study),
                 "papers",
                 note="papers naming exactly one of PyTorch and TensorFlow",
+                rows=tuple(study),
             )
         )
     if collected:
@@ -182,19 +184,11 @@ def research(store: Store, year: int | None) -> list[Shares]:
                 _counts(collected),
                 "papers",
                 note="a paper naming several frameworks counts for each",
+                rows=tuple(collected),
             )
         )
     groups = [g for g in groups if g.total]
     return groups
-
-
-def research_rows(store: Store, year: int | None) -> list[VenueYear]:
-    """Every venue-year the research side used (for the footer)."""
-    rows = []
-    for venue_id in store.venues():
-        series = store.venue_series(venue_id, store.default_method().id)
-        rows += [r for r in series if year is None or r.year == year][-1:]
-    return rows
 
 
 # -- industry -------------------------------------------------------------------------------------
@@ -363,9 +357,24 @@ def _line(s: Shares, fws: list[str]) -> str:
     return f"**{s.label}** ({s.detail}; of {total}): " + " · ".join(parts)
 
 
+_CACHE_ATTR = "_compare_shares"
+
+
+def shares_for(store: Store, year: int | None) -> tuple[list[Shares], list[Shares]]:
+    """Research groups and industry signals for ``year``, kept on the store per data version
+    (like rendered charts): they change only when a stored number does."""
+    version = store.data_version()
+    cache = getattr(store, _CACHE_ATTR, None)
+    if cache is None or cache[0] != version:
+        cache = (version, {})
+        setattr(store, _CACHE_ATTR, cache)
+    if year not in cache[1]:
+        cache[1][year] = (research(store, year), industry(store, year))
+    return cache[1][year]
+
+
 def plan_compare(store: Store, q: CompareQuery, *, prefix: str = "!") -> ChartPlan:
-    groups = research(store, q.year)
-    signals = industry(store, q.year)
+    groups, signals = shares_for(store, q.year)
     if not groups and not signals:
         covered = store.years(store.default_method().id)
         raise UsageError(
@@ -409,7 +418,7 @@ def plan_compare(store: Store, q: CompareQuery, *, prefix: str = "!") -> ChartPl
         )
         series.append(Series(fw_name(fw), fw, pts))
     values: list[MetricValue] = [v for s in signals for v in s.values_used]
-    rows = research_rows(store, q.year)
+    rows = [r for g in groups for r in g.rows]
     research_sources = source_names(store, (r.source_id for r in rows))
     industry_sources = source_names(store, (v.source_id for v in values))
     foot = (
