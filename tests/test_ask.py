@@ -171,6 +171,20 @@ MENTIONS = [
     ("help ratio", "help ratio"),
     ("info", "about"),
     ("help?", "help"),
+    # industry (issue 9): no venue, a metric or the word industry
+    ("is jax growing on pypi?", "trend pypi-downloads jax"),
+    ("pytorch vs tensorflow in industry", "industry pytorch tensorflow"),
+    ("how many stars does pytorch have", "industry pytorch"),
+    (
+        "plot github stars for pytorch and jax since 2020",
+        "trend github-stars pytorch jax since 2020",
+    ),
+    ("does pytorch still dominate research and tensorflow industry?", "compare"),
+    ("research vs industry in 2019", "compare 2019"),
+    ("what metrics do you have", "metrics"),
+    ("how are downloads counted?", "metrics pypi-downloads"),
+    ("industry pytorch", "industry pytorch"),
+    ("trend hn-hiring", "trend hn-hiring"),
 ]
 
 

@@ -309,6 +309,8 @@ def test_every_reply_teaches_the_configured_prefix(store, prefix):
     lines += [f"{prefix}chart", f"{prefix}source NeurIPS", f"{prefix}ratio 2031", "ratio x y z"]
     lines += [f"{prefix}papers NeurIPS 2019", f"{prefix}papers NeurIPS 2031", f"{prefix}paper x"]
     lines += [f"{prefix}papers NeurIPS 2019 page x", f"{prefix}papers NIPZ 2024"]
+    lines += [f"{prefix}industry narnia", f"{prefix}trend", f"{prefix}trend stras"]
+    lines += [f"{prefix}metrics nope", f"{prefix}compare soon", f"{prefix}trend hf-models"]
     names = "|".join(sorted(_ALIASES, key=len, reverse=True))
     wrong = re.compile(rf"(?<![\w!$?])!({names})\b")
     for line in lines:

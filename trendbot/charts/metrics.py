@@ -65,6 +65,7 @@ def metric_spec(
             clip_label(framework_name(fw), 16),
             fw if fw in FRAMEWORK_COLOURS else f"palette:{i}",
             tuple(lines[fw]),
+            dashed=fw == "tensorflow",  # close in hue to PyTorch's red, as on paper charts
         )
         for i, fw in enumerate(order)
     ]

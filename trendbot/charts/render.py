@@ -579,6 +579,7 @@ def _draw_vbars(ax: Any, ink: _Ink, spec: ChartSpec) -> None:
     pad = 0.6 if n_cat == 1 else 0.0
     ax.set_xlim(-0.5 - pad, n_cat - 0.5 + pad)
     trans = blended_transform_factory(ax.transData, ax.transAxes)
+    _panels(ax, ink, spec, trans)
     name_pt = ink.fit(
         max(spec.categories, key=len), TICK_PT, group_pt * 0.95, bold=False, minimum=9
     )
@@ -605,6 +606,43 @@ def _draw_vbars(ax: Any, ink: _Ink, spec: ChartSpec) -> None:
                 colour=theme.muted,
                 ha="center",
                 va="top",
+            )
+
+
+def panel_split(spec: ChartSpec) -> tuple[int, str, str] | None:
+    """Two panels on one bar chart: ``extra`` ``("split", "k")`` puts categories before k in the
+    left panel, titled ``left_title`` / ``right_title`` (e.g. research beside industry)."""
+    extra = dict(spec.extra)
+    try:
+        k = int(extra.get("split", "0"))
+    except ValueError:
+        return None
+    if not 0 < k < len(spec.categories):
+        return None
+    return k, extra.get("left_title", "")[:40], extra.get("right_title", "")[:40]
+
+
+def _panels(ax: Any, ink: _Ink, spec: ChartSpec, trans: Any) -> None:
+    split = panel_split(spec)
+    if split is None:
+        return
+    k, left, right = split
+    theme = ink.theme
+    ax.axvline(k - 0.5, color=theme.muted, linewidth=1.4, linestyle=(0, (4, 3)), zorder=2)
+    n = len(spec.categories)
+    for centre, title in (((k - 1) / 2, left), ((k + n - 1) / 2, right)):
+        if title:
+            ink.text(
+                centre,
+                1.0,
+                title,
+                ax=ax,
+                transform=trans,
+                size=NOTE_PT + 1,
+                colour=theme.muted,
+                bold=True,
+                ha="center",
+                va="bottom",
             )
 
 

@@ -7,10 +7,13 @@ exactly as the bot would. The bot, the console and the tests all go through ``ru
 from trendbot.commands import (  # noqa: F401  (registers commands)
     about,
     chart,
+    compare,
     coverage,
     help,
+    industry,
     papers,
     ratio,
+    trend,
 )
 from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.registry import REGISTRY, CommandSpec, Context, invoke, lookup, run

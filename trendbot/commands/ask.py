@@ -78,6 +78,34 @@ _QUESTION_START = re.compile(r"^\W*(?:what|which|does|did|do|how|is|tell|show)\b
 _TITLE_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
+# Industry questions ("is jax growing on pypi?", "how many stars does pytorch have"): words that
+# name a metric, and words that ask for research beside industry.
+METRIC_WORDS = {
+    "pypi": "pypi-downloads",
+    "pip": "pypi-downloads",
+    "downloads": "pypi-downloads",
+    "downloaded": "pypi-downloads",
+    "installs": "pypi-downloads",
+    "stars": "github-stars",
+    "star": "github-stars",
+    "starred": "github-stars",
+    "github": "github-stars",
+    "forks": "github-forks",
+    "contributors": "github-contributors",
+    "dependents": "dependents",
+    "conda": "conda-downloads-total",
+    "jobs": "hn-hiring",
+    "job": "hn-hiring",
+    "hiring": "hn-hiring",
+    "hn": "hn-hiring",
+    "stackoverflow": "stackoverflow-questions",
+    "huggingface": "hf-models",
+}
+INDUSTRY_WORDS = frozenset({"industry", "industrial", "companies", "production", "adoption"})
+SPLIT_WORDS = frozenset({"research", "academia", "academic", "split", "dominate", "dominates"})
+METRIC_INFO_WORDS = frozenset({"metrics", "metric", "signals", "mean", "means", "read", "counted"})
+
+
 @dataclass(frozen=True)
 class Mapped:
     """A question's command line (without prefix) and what to tell the person about it."""
@@ -263,6 +291,10 @@ def map_question(store: Store, question: str, *, commands: Collection[str] = ())
         line = " ".join(["papers", names[0], str(f.years[0]), what]) + asked
         return Mapped(" ".join(line.split()))
 
+    if not names:
+        industry = _industry_question(f, rest, available)
+        if industry is not None:  # the research notes ("I don't count JAX yet") do not apply
+            return Mapped(industry)
     if "chart" in available and rest & CHART_WORDS and (names or f.years):
         return make("chart " + " ".join([*names, *map(str, f.years[:1])]))
     if rest & TABLE_WORDS and "table" in available:
@@ -337,6 +369,28 @@ def paper_title(question: str) -> str | None:
         return None
     found = _TITLE_WORD.findall(title)
     return " ".join(found) if found else None
+
+
+def _industry_question(f: _Found, rest: set[str], available: set[str]) -> str | None:
+    """A question about industry figures → `compare`, `metrics`, `trend` or `industry`; None
+    when it names no industry metric and asks nothing about industry."""
+    from trendbot.industry.frameworks import load_frameworks
+
+    metrics = list(dict.fromkeys(METRIC_WORDS[w] for w in sorted(rest) if w in METRIC_WORDS))
+    fws = [fw.id for name in f.frameworks if (fw := load_frameworks().get(name))]
+    year = [str(y) for y in f.years[:1]]
+    if rest & SPLIT_WORDS and (rest & INDUSTRY_WORDS or metrics) and "compare" in available:
+        return " ".join(["compare", *year])
+    if not (metrics or rest & INDUSTRY_WORDS or rest & {"metrics", "signals"}):
+        return None
+    if rest & METRIC_INFO_WORDS and "metrics" in available and not fws:
+        return " ".join(["metrics", *metrics[:1]])
+    if metrics and (rest & (TREND_WORDS | CHART_WORDS)) and "trend" in available:
+        since = [f"since {year[0]}"] if year else []
+        return " ".join(["trend", metrics[0], *fws, *since])
+    if "industry" in available:
+        return " ".join(["industry", *fws])
+    return None
 
 
 # -- @mentions: a command, or a question? ---------------------------------------------------------

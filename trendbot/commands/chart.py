@@ -70,7 +70,7 @@ def parse(ctx: Context, args: str) -> Query:
         "!chart field vision",
         "!chart ICLR --method article --light",
     ),
-    aliases=("plot", "graph", "trend"),
+    aliases=("plot", "graph"),
     details=(
         "A venue: each framework's share of the papers naming one of them, per year. Up to "
         f"{MAX_VENUES} venues: PyTorch's share at each. A year: every venue's counts as bars, "

@@ -10,6 +10,10 @@ from trendbot.commands.text import echo
 HELP_ORDER = (
     "ratio",
     "chart",
+    "industry",
+    "trend",
+    "compare",
+    "metrics",
     "venues",
     "table",
     "source",
@@ -19,6 +23,13 @@ HELP_ORDER = (
     "method",
     "help",
 )
+
+
+def _short(summary: str, limit: int = 64) -> str:
+    """The summary cut at a word before ``limit`` characters (the overview is one message)."""
+    if len(summary) <= limit:
+        return summary
+    return summary[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _example(example: str, prefix: str) -> str:
@@ -65,12 +76,13 @@ def help_command(ctx: Context, args: str) -> Reply:
             title=f"{p}{spec.name}",
             description="\n".join(lines),
         )
-    lines = ["**trendbot**: how ML frameworks are used in research. Commands:"]
+    lines = ["**trendbot**: how ML frameworks are used in research and industry. Commands:"]
     fields = []
     order = {name: i for i, name in enumerate(HELP_ORDER)}
     for spec in sorted(REGISTRY.values(), key=lambda s: order.get(s.name, len(order))):
         example = f" e.g. `{_example(spec.examples[0], p)}`" if spec.examples else ""
-        lines.append(f"{spec.usage_line(p)}: {spec.summary}{example}")
+        # One short line each, so the list fits one message; `!help <command>` has the rest.
+        lines.append(f"`{p}{spec.name}` {_short(spec.summary)}{example}")
         fields.append(EmbedField(spec.usage_line(p), spec.summary + example, inline=False))
     lines.append(
         f"Venues and years are forgiving: `{p}ratio nips 19` works. "

@@ -302,3 +302,64 @@ def coverage(store: Store, metric: str | None = None) -> list[MetricCoverage]:
         )
         for name, ss in spans.items()
     ]
+
+
+# -- the queries behind the industry answers (trendbot.industry.figures) -----------------------
+def distinct(store: Store, column: str, where: str = "", params: tuple = ()) -> list[str]:
+    """The distinct values of ``column`` (source_id, metric or framework) under ``where``, by a
+    skip scan over the primary key: one index seek per value, not a scan of the history."""
+    out: list[str] = []
+    while True:
+        row = store.rows(
+            f"SELECT min({column}) FROM metrics WHERE {where} {column} > ?",
+            (*params, out[-1] if out else ""),
+        )
+        if row[0][0] is None:
+            return out
+        out.append(row[0][0])
+
+
+def layout(store: Store) -> dict[str, dict[str, tuple[str, ...]]]:
+    """metric → source → frameworks: what the store holds, found by skip scans."""
+    by_metric: dict[str, dict[str, tuple[str, ...]]] = {}
+    for source in distinct(store, "source_id"):
+        for metric in distinct(store, "metric", "source_id = ? AND", (source,)):
+            fws = distinct(store, "framework", "source_id = ? AND metric = ? AND", (source, metric))
+            by_metric.setdefault(metric, {})[source] = tuple(fws)
+    return by_metric
+
+
+def latest_of_source(
+    store: Store, source: str, metric: str, framework: str, until: str | None = None
+) -> MetricValue | None:
+    """One source's newest value of a metric for a framework (on or before ``until``)."""
+    sql = f"SELECT {_COLS} FROM metrics WHERE source_id = ? AND metric = ? AND framework = ?"
+    params: list = [source, metric, framework]
+    if until:
+        sql += " AND date <= ?"
+        params.append(until)
+    rows = store.rows(sql + " ORDER BY date DESC LIMIT 1", params)
+    return _value(rows[0]) if rows else None
+
+
+def value_on(
+    store: Store, metric: str, framework: str, source: str, date: str
+) -> MetricValue | None:
+    rows = store.rows(
+        f"SELECT {_COLS} FROM metrics WHERE source_id = ? AND metric = ? AND framework = ?"
+        " AND date = ?",
+        (source, metric, framework, date),
+    )
+    return _value(rows[0]) if rows else None
+
+
+def year_sum(
+    store: Store, source: str, metric: str, framework: str, year: int
+) -> tuple[float, int]:
+    """(sum of one source's values in a calendar year, how many rows) for monthly flows."""
+    total, n = store.rows(
+        "SELECT coalesce(sum(value), 0), count(*) FROM metrics WHERE source_id = ?"
+        " AND metric = ? AND framework = ? AND date BETWEEN ? AND ?",
+        (source, metric, framework, f"{year}-01-01", f"{year}-12-31"),
+    )[0]
+    return float(total), int(n)

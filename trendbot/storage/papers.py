@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from trendbot.storage.data_version import one_step
 from trendbot.storage.data_version import read as read_version
 from trendbot.storage.models import Method
-from trendbot.storage.schema import PAPER_COUNTS_PK
+from trendbot.storage.version import PAPER_COUNTS_PK
 
 DONE = ("ok", "no_text")  # a paper in one of these states is not read again (same rules)
 STATUSES = ("pending", "ok", "no_text", "failed", "listed")  # listed: another track, not read

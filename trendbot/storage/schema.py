@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from trendbot.storage.version import APPLICATION_ID, MIGRATION_SET, SCHEMA_VERSION
+from trendbot.storage.version import (  # noqa: F401  (PAPER_COUNTS_PK is re-exported)
+    APPLICATION_ID,
+    MIGRATION_SET,
+    PAPER_COUNTS_PK,
+    SCHEMA_VERSION,
+)
 
 migrations = Migrations(MIGRATION_SET)
 
-# The key of ``paper_counts`` since migration 0005: the source is part of it, so the study's
-# published figure and a collected one for the same venue-year are both kept.
-PAPER_COUNTS_PK = ("venue_id", "year", "method_id", "framework", "source_id")
 # Frameworks are rows, not columns, so JAX, MXNet or PaddlePaddle counts need no migration.
 FRAMEWORKS = ("pytorch", "tensorflow", "jax", "keras", "mxnet", "paddlepaddle")
 

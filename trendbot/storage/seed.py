@@ -226,7 +226,7 @@ def apply_seed(db: Database, bundle: SeedBundle | None = None) -> bool:
     same moment cannot both load it, and a failure half-way leaves the store as it was.
     """
     from trendbot.storage.data_version import one_step
-    from trendbot.storage.schema import PAPER_COUNTS_PK
+    from trendbot.storage.version import PAPER_COUNTS_PK
 
     bundle = bundle or load_bundle()
     conn = db.conn

@@ -358,6 +358,8 @@ class Store:
         self._methods: dict[str, Method] | None = None
         self._sources: dict[str, Source] | None = None
         self.read_only: str | None = None  # why, when the file could only be opened read-only
+        self._memo: dict[object, object] = {}
+        self._memo_version: int | None = None
 
     @property
     def db(self) -> Database:
@@ -378,6 +380,22 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def memo(self, key: object, compute: Callable[[], T]) -> T:
+        """A value derived from stored numbers (an answer's figures, a layout), kept until a
+        stored number changes: keyed on the data version, like the chart cache. A racing
+        thread may compute the same value twice; both are equal."""
+        version = self.data_version()
+        with self._lock:
+            if self._memo_version != version:
+                self._memo, self._memo_version = {}, version
+            if key in self._memo:
+                return self._memo[key]  # type: ignore[return-value]
+        value = compute()
+        with self._lock:
+            if self._memo_version == version:
+                self._memo[key] = value
+        return value
 
     def refresh(self) -> None:
         """Forget cached reference tables (after a collector added a venue or a method)."""

@@ -12,3 +12,7 @@ SCHEMA_VERSION = 5
 # files positively and leave any other SQLite file alone.
 MIGRATION_SET = "trendbot"
 APPLICATION_ID = 0x54524E44
+
+# The key of ``paper_counts`` since migration 0005: the source is part of it, so the study's
+# published figure and a collected one for the same venue-year are both kept.
+PAPER_COUNTS_PK = ("venue_id", "year", "method_id", "framework", "source_id")

@@ -66,6 +66,7 @@ async def load_cogs(bot: TrendBotMixin) -> None:
     from trendbot.bot.cogs.charts import ChartsCog
     from trendbot.bot.cogs.data import DataCog
     from trendbot.bot.cogs.generic import generic_cog
+    from trendbot.bot.cogs.industry import IndustryCog
     from trendbot.bot.cogs.info import InfoCog
     from trendbot.bot.cogs.papers import PapersCog
     from trendbot.bot.errors import ErrorHandler
@@ -77,6 +78,8 @@ async def load_cogs(bot: TrendBotMixin) -> None:
         await bot.add_cog(PapersCog(bot))  # type: ignore[attr-defined]
     if "chart" in REGISTRY:
         await bot.add_cog(ChartsCog(bot))  # type: ignore[attr-defined]
+    if "industry" in REGISTRY:
+        await bot.add_cog(IndustryCog(bot))  # type: ignore[attr-defined]
     await bot.add_cog(AdminCog(bot))  # type: ignore[attr-defined]
     taken = {c.name for c in bot.commands}  # type: ignore[attr-defined]
     extra = generic_cog(bot, [s for s in REGISTRY.values() if s.name not in taken])
