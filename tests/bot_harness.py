@@ -74,7 +74,9 @@ async def running_bot(
     store = open_store(settings.db_path)
     core = Context(store=store, prefix=settings.command_prefix)
     config = dataclasses.replace(
-        BotConfig.from_settings(settings), guild_ready_timeout=0.05, **config_overrides
+        BotConfig.from_settings(settings),
+        guild_ready_timeout=0.05,
+        **{"collect_every": None, **config_overrides},  # a test starts collections itself
     )
     bot = create_bot(settings, core, config=config, start_charts=start_charts)
     task = asyncio.create_task(bot.start(settings.discord_token))

@@ -16,6 +16,7 @@ import gc
 import logging
 import re
 import secrets
+import time
 from typing import Any
 
 import discord
@@ -82,6 +83,8 @@ class TrendBotMixin:
         self.chart_budget = UserBudget(config.chart_cooldown)
         self.add_check(self._within_budget)  # type: ignore[attr-defined]
         self._resources_closed = False
+        self.collections = None  # a CollectionSchedule once started (see _start_collections)
+        self.started_at = time.time()
 
     # -- startup ------------------------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -95,6 +98,7 @@ class TrendBotMixin:
             warm()
         await self._start_chart_service()
         self.loopwatch.start()
+        self._start_collections()
         if self.force_sync or self.config.sync_mode == "auto":
             try:
                 await sync_tree(
@@ -108,6 +112,31 @@ class TrendBotMixin:
                 log.warning("could not sync slash commands (%s); the old ones stay", exc)
         self._log_intents()
         freeze_startup_objects(collect=True)
+
+    def _start_collections(self) -> None:
+        """Industry collections every COLLECT_EVERY, in a child process. With shards split
+        over several processes only the one running shard 0 schedules them."""
+        import importlib.util
+
+        every = self.config.collect_every
+        shard_ids = self.settings.shard_ids
+        if every is None or (shard_ids is not None and 0 not in shard_ids):
+            return
+        if importlib.util.find_spec("trendbot.collectors.industry.cli") is None:
+            log.info("no industry collector in this installation; COLLECT_EVERY is ignored")
+            return
+        from trendbot.bot.schedule import CollectionSchedule, collector_command
+        from trendbot.storage.runs import last_finished
+
+        store = self.core.store
+        self.collections = CollectionSchedule(
+            every=every,
+            command=collector_command(store.path, "industry", "--no-progress"),
+            last_finished=lambda: store.read(last_finished, "industry"),
+            on_done=store.refresh,
+        )
+        self.collections.start()
+        log.info("industry collections scheduled every %.1f h", every / 3600)
 
     def _log_intents(self) -> None:
         if self.config.message_content:
@@ -323,6 +352,9 @@ class TrendBotMixin:
 
     async def close(self) -> None:
         self.accepting = False
+        if self.collections is not None:
+            schedule, self.collections = self.collections, None
+            await schedule.stop()
         await super().close()  # type: ignore[misc]
         self.close_resources()
 

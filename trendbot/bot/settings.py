@@ -56,6 +56,27 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+_UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def _interval(env: dict[str, str], name: str, default: float | None) -> float | None:
+    """'6h', '30m', '90s', '1d' or plain seconds; 'off' → None (disabled)."""
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"off", "0", "never", "none"}:
+        return None
+    number = raw.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = raw[len(number) :] or "s"
+    try:
+        seconds = float(number) * _UNITS[unit]
+    except (ValueError, KeyError):
+        raise ConfigError(f"{name} must look like 6h, 30m or 3600 (seconds), or off.") from None
+    if seconds < 60:
+        raise ConfigError(f"{name} must be at least one minute (or off).")
+    return seconds
+
+
 @dataclass(frozen=True)
 class BotConfig:
     """How the bot behaves in Discord; the defaults suit a public bot in a few hundred servers."""
@@ -70,6 +91,9 @@ class BotConfig:
     chart_workers: int | None = None
     sync_mode: str = "auto"  # auto: sync the tree when its hash changed; never: only on request
     shutdown_grace: float = 10.0  # seconds to let in-flight replies finish on SIGTERM
+    # Industry collection in a child process, when the last one finished longer ago than this
+    # (seconds); None: never (run `trendbot collect industry` yourself, e.g. from a timer).
+    collect_every: float | None = 6 * 3600.0
     guild_ready_timeout: float = 2.0
 
     @classmethod
@@ -89,4 +113,5 @@ class BotConfig:
                 else _int(env, "CHART_WORKERS", 0)
             ),
             sync_mode=sync_mode,
+            collect_every=_interval(env, "COLLECT_EVERY", cls.collect_every),
         )

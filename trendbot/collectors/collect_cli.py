@@ -162,6 +162,7 @@ def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
     ctx, _ = _open_context(args)
     with ctx.store as store:
         from trendbot.storage.papers import listing_states
+        from trendbot.storage.runs import last_runs
 
         states = listing_states(store.conn)
         venues = store.venues()
@@ -179,17 +180,11 @@ def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 f" {st.no_text:>8,} {st.pending:>8,}  {last}",
                 file=out,
             )
-        others = store.conn.execute(
-            "SELECT collector, max(id) FROM collection_runs"
-            " WHERE collector NOT IN ('papers', 'seed') GROUP BY collector ORDER BY collector"
-        ).fetchall()
-        for collector, run_id in others:
-            started, finished, status, items = store.conn.execute(
-                "SELECT started_at, finished_at, status, items FROM collection_runs WHERE id = ?",
-                (run_id,),
-            ).fetchone()
+        others = store.read(last_runs)
+        for run in others:
             print(
-                f"{collector}: last run {(finished or started)[:16]}, {status}, {items:,} items",
+                f"{run.collector}: last run {(run.finished_at or run.started_at)[:16]}, "
+                f"{run.status}, {run.items:,} items",
                 file=out,
             )
         if not states and not others:

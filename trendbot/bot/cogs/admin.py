@@ -1,7 +1,10 @@
-"""Owner-only maintenance: `!sync` re-registers the slash commands with Discord on request."""
+"""Owner-only maintenance: `!sync` re-registers the slash commands with Discord on request;
+`!status` reports the bot's health and every collector's last run."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -39,3 +42,67 @@ class AdminCog(commands.Cog, name="admin"):
         await send_to_channel(
             ctx.channel, Reply(f"Synced {count} slash commands {where}."), reference=ctx.message
         )
+
+    @commands.command(name="status", hidden=True)
+    @commands.is_owner()
+    async def status(self, ctx: commands.Context) -> None:
+        """The bot's health and every collector's last run, for its owner."""
+        lines = await asyncio.to_thread(status_lines, self.bot)
+        reply = Reply("\n".join(lines), command="status").finish()
+        await send_to_channel(ctx.channel, reply, reference=ctx.message)
+
+
+def status_lines(bot: TrendBotMixin) -> list[str]:
+    """What `!status` says (store reads run off the event loop, in a thread)."""
+    from trendbot import __version__
+    from trendbot.bot.schedule import _duration
+    from trendbot.storage.papers import listing_states
+    from trendbot.storage.runs import last_runs
+
+    store = bot.core.store
+    shards = getattr(bot, "shard_ids", None) or [0]
+    count = getattr(bot, "shard_count", None) or 1
+    latency = bot.latency * 1000  # type: ignore[attr-defined]
+    servers = len(bot.guilds)  # type: ignore[attr-defined]
+    lines = [
+        f"**trendbot {__version__}** · up {_duration(time.time() - bot.started_at)} · "
+        f"{servers} server{'' if servers == 1 else 's'} · shards "
+        f"{', '.join(map(str, shards))} of {count} · gateway {latency:.0f} ms · "
+        f"largest loop stall {bot.loopwatch.max_stall * 1000:.0f} ms",
+        f"Store: {store.path} ({store.read_only or 'read-write'}) · schema "
+        f"{store.schema_version()} · data version {store.data_version()}",
+    ]
+    service = bot.core.services.get("charts")
+    if service is not None:
+        st = service.stats
+        lines.append(
+            f"Charts: {st.mode}, {st.workers} worker(s) · {st.renders:,} drawn · "
+            f"{st.cache_hits:,} from cache · {st.timeouts} timeouts · {st.errors} errors"
+        )
+    schedule = getattr(bot, "collections", None)
+    lines.append(
+        f"Collections: {schedule.status()}" if schedule is not None
+        else "Collections: not scheduled by this bot (COLLECT_EVERY=off, or another shard)"
+    )  # fmt: skip
+    runs = store.read(last_runs)
+    if runs:
+        lines.append(
+            "Collectors, last run: "
+            + " · ".join(
+                f"{r.collector} {(r.finished_at or r.started_at)[:16]} {r.status}"
+                + (f" ({r.items:,} items)" if r.items else "")
+                for r in runs
+            )
+        )
+    papers = store.read(listing_states)
+    if papers:
+        unread = sum(p.failed for p in papers)
+        newest = max(papers, key=lambda p: p.fetched_at)
+        name = store.venues().get(newest.venue_id)
+        lines.append(
+            f"Papers: {len(papers)} venue-years collected, {unread:,} papers unread · newest "
+            f"{name.name if name else newest.venue_id} {newest.year} ({newest.fetched_at[:10]})"
+        )
+    else:
+        lines.append("Papers: nothing collected yet (`trendbot collect papers …`).")
+    return lines
