@@ -302,8 +302,11 @@ def _write_counts(
     stamp: str,
 ) -> None:
     """The venue-year's ``paper_counts`` rows for its source, as one step of the data version:
-    row triggers bump it per changed row, readers see the venue-year change once."""
+    row triggers bump it per changed row, readers see the venue-year change once. When a
+    figure changed, an update event (old → new per figure) goes into the outbox in the same
+    transaction, so subscribed channels hear of exactly what was committed."""
     cols = ", ".join(PAPER_COUNTS_PK)
+    old = _stored_figures(conn, key, agg.source_id)
     with one_step(conn):
         for method in agg.methods:
             figures = counts[method.name]
@@ -327,6 +330,62 @@ def _write_counts(
                 ],
             )
     conn.execute("UPDATE sources SET collected_at = ? WHERE id = ?", (stamp[:10], agg.source_id))
+    _record_update(conn, agg, key, old, counts, total)
+
+
+def _stored_figures(
+    conn: sqlite3.Connection, key: tuple[str, int], source_id: str
+) -> dict[str, dict[str, int]]:
+    """method id → figure → papers (and ``total``) as stored for a venue-year and source."""
+    out: dict[str, dict[str, int]] = {}
+    for method_id, fig, papers, total in conn.execute(
+        "SELECT method_id, framework, papers, total_papers FROM paper_counts"
+        " WHERE venue_id = ? AND year = ? AND source_id = ?",
+        (*key, source_id),
+    ):
+        figures = out.setdefault(method_id, {})
+        figures[fig] = papers
+        figures["total"] = total
+    return out
+
+
+def _record_update(
+    conn: sqlite3.Connection,
+    agg: Aggregate,
+    key: tuple[str, int],
+    old: dict[str, dict[str, int]],
+    counts: dict[str, dict[str, int]],
+    total: int,
+) -> None:
+    """The outbox event for a venue-year whose figures changed (none if nothing did)."""
+    from trendbot.storage import outbox
+
+    changes: list[outbox.Change] = []
+    for method in agg.methods:
+        new = {**counts[method.name], "total": total}
+        changes += outbox.changes_between(old.get(method.id, {}), new, group=method.name)
+    if not changes:
+        return
+    row = conn.execute("SELECT name FROM venues WHERE id = ?", (key[0],)).fetchone()
+    name = row[0] if row else key[0]
+    source = conn.execute("SELECT name FROM sources WHERE id = ?", (agg.source_id,)).fetchone()
+    outbox.record(
+        conn,
+        outbox.paper_topics(key[0]),
+        changes,
+        kind=outbox.PAPERS,
+        title=f"{name} {key[1]}",
+        detail={
+            "venue_id": key[0],
+            "venue": name,
+            "year": key[1],
+            "source_id": agg.source_id,
+            "source": source[0] if source else agg.source_id,
+            "population": agg.note or agg.population,
+            "methods": [m.name for m in agg.methods],
+            "chart": f"chart {name}",
+        },
+    )
 
 
 def start_run(conn: sqlite3.Connection, collector: str, detail: Mapping | None = None) -> int:

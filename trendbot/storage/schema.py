@@ -287,6 +287,91 @@ def _paper_collection(db: Database) -> None:
     )
 
 
+@migrations(name="0006_subscriptions")
+def _subscriptions(db: Database) -> None:
+    """Update posts (issue 10): subscriptions, the outbox of update events, and deliveries.
+
+    - ``subscriptions``: a channel's wish to hear about a topic (``papers``, ``venue:neurips``,
+      ``industry``, ``metric:github-stars``, ``digest``). ``watermark``: events up to this id
+      are not for it: the newest event when it was made (subscribing never replays), moved up
+      as posts claim events. Disabled subscriptions are kept with the reason (never deleted by
+      a Discord fault), so ``!subscriptions`` can say how to fix them.
+    - ``update_events`` (the outbox): written by a collector in the transaction that changes the
+      numbers, with every figure's old and new value; ``update_event_topics`` indexes the topic
+      keys each event is for (every event is also for ``digest``).
+    - ``update_posts``: one row per Discord message the poster makes (or made): its state
+      (``intent`` is written before the message is sent, then ``posted`` with the message id,
+      or ``failed`` with the reason), its marker (``update <id>``, shown in the footer and
+      searched for in the channel after a crash), attempts and the shard that owns it.
+    - ``deliveries``: the claim of one event for one subscription by one post; UNIQUE
+      (subscription, event) makes each delivery happen once, whichever process claims first.
+    """
+    db.execute(
+        """
+        CREATE TABLE subscriptions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id INTEGER NOT NULL,
+            channel_id INTEGER NOT NULL,
+            topic TEXT NOT NULL,
+            created_by INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            watermark INTEGER NOT NULL DEFAULT 0,
+            last_post_at TEXT,
+            disabled_at TEXT,
+            disabled_reason TEXT NOT NULL DEFAULT '',
+            UNIQUE (channel_id, topic)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_subscriptions_guild ON subscriptions (guild_id)")
+    db.execute(
+        """
+        CREATE TABLE update_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            changes TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}',
+            data_version INTEGER NOT NULL
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE update_event_topics (
+            topic TEXT NOT NULL,
+            event_id INTEGER NOT NULL REFERENCES update_events(id) ON DELETE CASCADE,
+            PRIMARY KEY (topic, event_id)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """
+        CREATE TABLE update_posts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id INTEGER NOT NULL,
+            channel_id INTEGER NOT NULL,
+            marker TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'intent' CHECK (state IN ('intent', 'posted', 'failed')),
+            message_id INTEGER,
+            reason TEXT NOT NULL DEFAULT '',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            shard INTEGER,
+            created_at TEXT NOT NULL,
+            posted_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_update_posts_open ON update_posts (state) WHERE state = 'intent'")
+    db.execute(
+        """
+        CREATE TABLE deliveries (
+            subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+            event_id INTEGER NOT NULL REFERENCES update_events(id) ON DELETE CASCADE,
+            post_id INTEGER NOT NULL REFERENCES update_posts(id) ON DELETE CASCADE,
+            PRIMARY KEY (subscription_id, event_id)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX idx_deliveries_post ON deliveries (post_id)")
+
+
 MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)
 if len(MIGRATION_NAMES) != SCHEMA_VERSION:
     raise RuntimeError("storage/version.py SCHEMA_VERSION must equal the number of migrations")
