@@ -85,6 +85,16 @@ class TrendBotMixin:
         self._resources_closed = False
         self.collections = None  # a CollectionSchedule once started (see _start_collections)
         self.started_at = time.time()
+        from trendbot.bot.poster import Poster
+
+        # Update posts to subscribed channels; started in setup_hook, polls once logged in.
+        self.updates = Poster(
+            self,
+            poll_s=config.poster_poll,
+            combine_s=config.poster_combine,
+            rate=config.poster_rate,
+            digest_s=config.digest_every,
+        )
 
     # -- startup ------------------------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -99,6 +109,10 @@ class TrendBotMixin:
         await self._start_chart_service()
         self.loopwatch.start()
         self._start_collections()
+        if store.read_only:
+            log.warning("the store is %s: no update posts from this bot", store.read_only)
+        else:
+            self.updates.start()
         if self.force_sync or self.config.sync_mode == "auto":
             try:
                 await sync_tree(
@@ -355,6 +369,7 @@ class TrendBotMixin:
         if self.collections is not None:
             schedule, self.collections = self.collections, None
             await schedule.stop()
+        await self.updates.stop()
         await super().close()  # type: ignore[misc]
         self.close_resources()
 

@@ -77,6 +77,35 @@ def _interval(env: dict[str, str], name: str, default: float | None) -> float | 
     return seconds
 
 
+def _rate_per_second(env: dict[str, str], name: str, default: float) -> float:
+    """Posts per second: above 0 and at most 40, so the poster can never reach Discord's
+    global limit of 50 requests a second on its own."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of posts per second, not {raw!r}.") from None
+    if not 0 < value <= 40:
+        raise ConfigError(f"{name} must be above 0 and at most 40 (posts per second).")
+    return value
+
+
+def _seconds(env: dict[str, str], name: str, default: float, minimum: float) -> float:
+    """A number of seconds (fractions allowed, e.g. 0.5 in tests)."""
+    raw = (env.get(name) or "").strip().lower().removesuffix("s")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}.") from None
+    if not value >= minimum or value == float("inf"):
+        raise ConfigError(f"{name} must be a number of seconds, at least {minimum:g}.")
+    return value
+
+
 @dataclass(frozen=True)
 class BotConfig:
     """How the bot behaves in Discord; the defaults suit a public bot in a few hundred servers."""
@@ -95,6 +124,14 @@ class BotConfig:
     # (seconds); None: never (run `trendbot collect industry` yourself, e.g. from a timer).
     collect_every: float | None = 6 * 3600.0
     guild_ready_timeout: float = 2.0
+    # Update posts (bot/poster.py): how often the store is polled for new update events
+    # (collectors are other processes), how long a channel's first owed event waits so that a
+    # burst shares one post, how many posts a second at most (Discord allows 50 requests a
+    # second in all; commands keep the rest), and how often a digest goes out.
+    poster_poll: float = 30.0
+    poster_combine: float = 120.0
+    poster_rate: float = 20.0
+    digest_every: float = 7 * 86400.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BotConfig:
@@ -114,4 +151,8 @@ class BotConfig:
             ),
             sync_mode=sync_mode,
             collect_every=_interval(env, "COLLECT_EVERY", cls.collect_every),
+            poster_poll=_seconds(env, "POSTER_POLL_S", cls.poster_poll, 0.05),
+            poster_combine=_seconds(env, "POSTER_COMBINE_S", cls.poster_combine, 0.0),
+            poster_rate=_rate_per_second(env, "POSTER_RATE", cls.poster_rate),
+            digest_every=_interval(env, "DIGEST_EVERY", cls.digest_every) or cls.digest_every,
         )

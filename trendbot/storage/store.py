@@ -381,6 +381,17 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def writer(self) -> sqlite3.Connection:
+        """A connection of its own to the same file, for a background writer (the bot's update
+        poster): its commits never hold this store's lock, so commands reading meanwhile never
+        wait on them (WAL lets them read while it writes). An in-memory store shares its one
+        connection."""
+        if self.read_only:
+            raise StoreError(f"the database {self.path} is {self.read_only}")
+        if str(self.path) == ":memory:":
+            return self.conn
+        return _connect(self.path)
+
     def memo(self, key: object, compute: Callable[[], T]) -> T:
         """A value derived from stored numbers (an answer's figures, a layout), kept until a
         stored number changes: keyed on the data version, like the chart cache. A racing

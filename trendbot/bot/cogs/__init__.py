@@ -69,6 +69,7 @@ async def load_cogs(bot: TrendBotMixin) -> None:
     from trendbot.bot.cogs.industry import IndustryCog
     from trendbot.bot.cogs.info import InfoCog
     from trendbot.bot.cogs.papers import PapersCog
+    from trendbot.bot.cogs.subscriptions import SubscriptionsCog
     from trendbot.bot.errors import ErrorHandler
 
     await bot.add_cog(ErrorHandler(bot))  # type: ignore[attr-defined, arg-type]
@@ -81,6 +82,7 @@ async def load_cogs(bot: TrendBotMixin) -> None:
     if "industry" in REGISTRY:
         await bot.add_cog(IndustryCog(bot))  # type: ignore[attr-defined]
     await bot.add_cog(AdminCog(bot))  # type: ignore[attr-defined]
+    await bot.add_cog(SubscriptionsCog(bot))  # type: ignore[attr-defined]
     taken = {c.name for c in bot.commands}  # type: ignore[attr-defined]
     extra = generic_cog(bot, [s for s in REGISTRY.values() if s.name not in taken])
     if extra is not None:

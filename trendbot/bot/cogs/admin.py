@@ -84,6 +84,15 @@ def status_lines(bot: TrendBotMixin) -> list[str]:
         f"Collections: {schedule.status()}" if schedule is not None
         else "Collections: not scheduled by this bot (COLLECT_EVERY=off, or another shard)"
     )  # fmt: skip
+    poster = getattr(bot, "updates", None)
+    if poster is not None:
+        st = poster.stats
+        ago = f"{time.time() - st.last_poll:.0f} s ago" if st.last_poll else "not yet"
+        lines.append(
+            f"Update posts: {st.posted:,} posted · {st.recovered:,} found after a restart · "
+            f"{st.retried:,} retried · {st.failed:,} failed · {st.disabled:,} subscriptions "
+            f"switched off · last poll {ago}"
+        )
     runs = store.read(last_runs)
     if runs:
         lines.append(
