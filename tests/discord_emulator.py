@@ -15,7 +15,20 @@ uses, but it emulates it the way Discord does, so a test fails where Discord wou
 * Gateway: HELLO → IDENTIFY → READY + GUILD_CREATE, heartbeats, RESUME with replay of missed
   events, op 7 RECONNECT, dropped TCP connections, sharding (``GET /gateway/bot``).
 * Fault injection: any status for the next N requests on a route (a 429 carries ``Via`` and
-  ``retry_after`` so discord.py retries it, as it does against Discord).
+  ``retry_after`` so discord.py retries it, as it does against Discord); a channel that answers
+  every request with a status (``fail_channel``); responses held back after the request was
+  processed (``hold``), to kill a client between a post and its answer.
+* Servers, roles and channels: any number of guilds (spread over shards by Discord's rule), roles
+  with permission bits, channel overwrites for roles and members. Permissions are computed as
+  Discord documents them (owner and Administrator get all; @everyone, then the member's roles,
+  then the channel's @everyone, role and member overwrites, deny before allow; no View Channel
+  means nothing, no Send Messages drops what depends on it) and enforced: a bot that cannot see
+  a channel gets 403/50001, one that cannot post 403/50013, history without Read Message History
+  is empty. Changes are dispatched (CHANNEL_CREATE/UPDATE/DELETE, GUILD_ROLE_UPDATE,
+  GUILD_DELETE), so the client's cache follows, as with Discord.
+* The global rate limit: more than ``global_limit`` (50) bot-token requests in a second get a 429
+  with ``global: true``; interaction callbacks and follow-ups do not count (Discord exempts
+  them). ``rate_limited`` counts the 429s, ``request_times`` allows a requests-per-second check.
 
 Everything the bot sends is recorded (``messages``, ``requests``, ``identifies``, ``resumes``,
 ``commands``, ``interactions``) and tests wait on it with ``wait_for`` rather than sleeping.
@@ -45,12 +58,20 @@ INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_MESSAGE_CONTENT = 1 << 15
 PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESSAGE_CONTENT
 
+PERM_ADMINISTRATOR = 1 << 3
+PERM_MANAGE_CHANNELS = 1 << 4
+PERM_MANAGE_GUILD = 1 << 5
 PERM_VIEW_CHANNEL = 1 << 10
 PERM_SEND_MESSAGES = 1 << 11
 PERM_EMBED_LINKS = 1 << 14
 PERM_ATTACH_FILES = 1 << 15
 PERM_READ_HISTORY = 1 << 16
 PERM_USE_APP_COMMANDS = 1 << 31
+PERM_ALL = (1 << 53) - 1
+PERM_SEND_TTS = 1 << 12
+PERM_MENTION_EVERYONE = 1 << 17
+# What a member without Send Messages also cannot do in a text channel (Discord's implicit rule).
+SEND_DEPENDENT = PERM_SEND_TTS | PERM_EMBED_LINKS | PERM_ATTACH_FILES | PERM_MENTION_EVERYONE
 BOT_PERMISSIONS = (
     PERM_VIEW_CHANNEL
     | PERM_SEND_MESSAGES
@@ -62,7 +83,8 @@ BOT_PERMISSIONS = (
 EPHEMERAL_FLAG = 1 << 6
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
 
-OPTION_TYPES = {3: str, 4: int, 5: bool, 10: float}
+OPTION_TYPES = {3: str, 4: int, 5: bool, 7: str, 10: float}
+GLOBAL_LIMIT = 50  # requests per second per bot (Discord's global rate limit)
 
 
 def _snowflakes() -> Callable[[], int]:
@@ -221,6 +243,75 @@ class Fault:
 
 
 @dataclass
+class Role:
+    id: int
+    name: str
+    permissions: int
+    position: int = 1
+    managed: bool = False
+
+    def to_api(self) -> dict:
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "permissions": str(self.permissions),
+            "position": self.position,
+            "color": 0,
+            "hoist": False,
+            "managed": self.managed,
+            "mentionable": False,
+            "flags": 0,
+        }
+
+
+@dataclass
+class Channel:
+    id: int
+    guild_id: int
+    name: str
+    position: int = 0
+    overwrites: list[dict] = field(default_factory=list)  # Discord's permission_overwrites
+    type: int = 0
+    fault: tuple[int, int, str] | None = None  # every request answered with this
+
+    def to_api(self) -> dict:
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "guild_id": str(self.guild_id),
+            "name": self.name,
+            "position": self.position,
+            "permission_overwrites": self.overwrites,
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+        }
+
+
+@dataclass
+class Guild:
+    id: int
+    name: str
+    owner_id: int
+    roles: dict[int, Role] = field(default_factory=dict)  # the @everyone role has the guild's id
+    channels: dict[int, Channel] = field(default_factory=dict)
+    members: dict[int, list[int]] = field(default_factory=dict)  # user id → role ids
+    bot_role_id: int = 0
+    joined: bool = True  # False once the bot was removed
+
+
+@dataclass
+class Hold:
+    method: str
+    path: re.Pattern[str]
+    seconds: float
+    before: bool  # hold before processing (a request lost if the client goes away)
+    remaining: int
+
+
+@dataclass
 class Session:
     session_id: str
     shard: tuple[int, int]
@@ -242,6 +333,7 @@ class DiscordEmulator:
         upload_limit: int = DEFAULT_UPLOAD_LIMIT,
         shards: int = 1,
         heartbeat_interval_ms: int = 41250,
+        global_limit: int | None = GLOBAL_LIMIT,
     ) -> None:
         self.token = token
         self.approved_intents = approved_intents
@@ -260,13 +352,24 @@ class DiscordEmulator:
             "bot": True,
             "flags": 0,
         }
-        self.guild_id = self.next_id()
-        self.channel_id = self.next_id()  # #general: everything allowed
-        self.no_embed_channel_id = self.next_id()  # #plain: Embed Links denied to @everyone
-        self.bot_role_id = self.next_id()
         self.users: dict[int, dict] = {}
+        self.guilds: dict[int, Guild] = {}
+        self.channels: dict[int, Channel] = {}
+        self.global_limit = global_limit
         self.default_user = self.make_user("alice")
         self.owner_user = self.make_user("owner", uid=self.owner_id)
+        self.guild_id = self.add_guild("Emulated ML Reading Group", owner_id=self.owner_id)
+        self.bot_role_id = self.guilds[self.guild_id].bot_role_id
+        self.channel_id = self.add_channel("general")  # everything allowed
+        deny_embeds = {
+            "id": str(self.guild_id),
+            "type": 0,
+            "allow": "0",
+            "deny": str(PERM_EMBED_LINKS),
+        }
+        # #plain: Embed Links denied to @everyone
+        self.no_embed_channel_id = self.add_channel("plain", overwrites=[deny_embeds])
+        self.join(self.default_user)
         # Recorded state.
         self.requests: list[tuple[str, str, int]] = []
         self.messages: list[BotMessage] = []
@@ -278,6 +381,12 @@ class DiscordEmulator:
         self.interactions: dict[int, Interaction] = {}
         self.typing: list[int] = []
         self.dispatched_at: dict[int, float] = {}  # user message id → when it was dispatched
+        self.user_messages: dict[int, list[dict]] = {}  # channel id → messages users wrote
+        self.rate_limited = 0  # global 429s sent
+        self.request_times: list[float] = []  # bot-token requests (time.monotonic())
+        self._recent: list[float] = []  # the last second's bot-token requests
+        self._holds: list[Hold] = []
+        self.dm_channels: dict[int, int] = {}  # user id → DM channel id
         self.sessions: dict[str, Session] = {}
         self._faults: list[Fault] = []
         self._waiters: list[tuple[Callable[[], Any], asyncio.Future]] = []
@@ -449,31 +558,175 @@ class DiscordEmulator:
             "pending": False,
         }
 
-    def _channel(self, cid: int, name: str, position: int, overwrites: list[dict]) -> dict:
-        return {
-            "id": str(cid),
-            "type": 0,
-            "guild_id": str(self.guild_id),
-            "name": name,
-            "position": position,
-            "permission_overwrites": overwrites,
-            "nsfw": False,
-            "parent_id": None,
-            "topic": None,
-            "last_message_id": None,
-            "rate_limit_per_user": 0,
-        }
+    def _guild_member(self, guild: Guild, user: dict) -> dict:
+        roles = guild.members.get(int(user["id"]), [])
+        return self._member(user, [str(r) for r in roles])
 
-    def guild_payload(self) -> dict:
-        everyone_perms = BOT_PERMISSIONS
-        deny_embeds = [
-            {"id": str(self.guild_id), "type": 0, "allow": "0", "deny": str(PERM_EMBED_LINKS)}
-        ]
+    # -- servers, roles, channels (dispatched like Discord once the bot is connected) ------------
+    def add_guild(
+        self, name: str, *, owner_id: int | None = None, channels: int = 0, shard: int | None = None
+    ) -> int:
+        """A server the bot is in, with @everyone (the usual member permissions) and the bot's
+        managed role; ``channels`` text channels named news-0, news-1, … With ``shard`` (and
+        ``shards`` > 1), an id that Discord's rule puts on that shard."""
+        gid = self.next_id()
+        if shard is not None and self.recommended_shards > 1:
+            while self._shard_of(gid, self.recommended_shards) != shard:
+                gid += 1 << 22  # the next millisecond: another shard
+        guild = Guild(gid, name, owner_id or self.owner_id)
+        guild.roles[gid] = Role(gid, "@everyone", BOT_PERMISSIONS, position=0)
+        guild.bot_role_id = self.next_id()
+        guild.roles[guild.bot_role_id] = Role(
+            guild.bot_role_id, "trendbot", BOT_PERMISSIONS, position=1, managed=True
+        )
+        guild.members[int(self.bot_user["id"])] = [guild.bot_role_id]
+        guild.members[guild.owner_id] = []
+        self.guilds[gid] = guild
+        for i in range(channels):
+            self.add_channel(f"news-{i}", guild_id=gid)
+        if self._live():
+            self._later(self._dispatch("GUILD_CREATE", self.guild_payload(gid), guild_id=gid))
+        return gid
+
+    def add_channel(
+        self, name: str, *, guild_id: int | None = None, overwrites: list[dict] | None = None
+    ) -> int:
+        guild = self.guilds[guild_id or self.guild_id]
+        cid = self.next_id()
+        channel = Channel(cid, guild.id, name, len(guild.channels), list(overwrites or []))
+        guild.channels[cid] = channel
+        self.channels[cid] = channel
+        if self._live() and guild.joined:
+            self._later(self._dispatch("CHANNEL_CREATE", channel.to_api(), guild_id=guild.id))
+        return cid
+
+    def add_role(self, name: str, permissions: int, *, guild_id: int | None = None) -> int:
+        guild = self.guilds[guild_id or self.guild_id]
+        rid = self.next_id()
+        guild.roles[rid] = Role(rid, name, permissions, position=len(guild.roles))
+        if self._live():
+            payload = {"guild_id": str(guild.id), "role": guild.roles[rid].to_api()}
+            self._later(self._dispatch("GUILD_ROLE_CREATE", payload, guild_id=guild.id))
+        return rid
+
+    def join(self, user: dict, *, roles: tuple[int, ...] = (), guild_id: int | None = None) -> None:
+        """Make ``user`` a member of a server, with these roles."""
+        self.guilds[guild_id or self.guild_id].members[int(user["id"])] = list(roles)
+
+    async def set_role_permissions(self, role_id: int, permissions: int) -> None:
+        guild = next(g for g in self.guilds.values() if role_id in g.roles)
+        guild.roles[role_id].permissions = permissions
+        payload = {"guild_id": str(guild.id), "role": guild.roles[role_id].to_api()}
+        await self._dispatch("GUILD_ROLE_UPDATE", payload, guild_id=guild.id)
+
+    async def set_overwrite(
+        self,
+        channel_id: int,
+        target_id: int,
+        *,
+        member: bool = False,
+        allow: int = 0,
+        deny: int = 0,
+    ) -> None:
+        """Set (replace) a channel's overwrite for a role (or a member), and dispatch
+        CHANNEL_UPDATE as Discord does."""
+        channel = self.channels[channel_id]
+        channel.overwrites = [o for o in channel.overwrites if int(o["id"]) != target_id]
+        channel.overwrites.append(
+            {"id": str(target_id), "type": 1 if member else 0, "allow": str(allow),
+             "deny": str(deny)}
+        )  # fmt: skip
+        await self._dispatch("CHANNEL_UPDATE", channel.to_api(), guild_id=channel.guild_id)
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete a channel: CHANNEL_DELETE to the bot, 404 Unknown Channel from then on."""
+        channel = self.channels.pop(channel_id)
+        del self.guilds[channel.guild_id].channels[channel_id]
+        await self._dispatch("CHANNEL_DELETE", channel.to_api(), guild_id=channel.guild_id)
+
+    async def remove_bot(self, guild_id: int) -> None:
+        """The bot is kicked: GUILD_DELETE (not unavailable), 403 Missing Access from then on."""
+        self.guilds[guild_id].joined = False
+        await self._dispatch("GUILD_DELETE", {"id": str(guild_id)}, guild_id=guild_id)
+
+    def fail_channel(self, channel_id: int, status: int, code: int, message: str) -> None:
+        """Every request about this channel is answered with this error until ``heal``."""
+        self.channels[channel_id].fault = (status, code, message)
+
+    def heal_channel(self, channel_id: int) -> None:
+        self.channels[channel_id].fault = None
+
+    def hold(
+        self, method: str, path: str, seconds: float, *, before: bool = False, times: int = 1
+    ) -> None:
+        """Hold the next ``times`` matching requests for ``seconds``: after processing them
+        (the message exists, the client has no answer yet) or, with ``before``, before (a client
+        that goes away meanwhile loses the request, as a dropped connection does)."""
+        self._holds.append(Hold(method.upper(), re.compile(path), seconds, before, times))
+
+    def _live(self) -> bool:
+        return any(s.ws is not None for s in getattr(self, "sessions", {}).values())
+
+    def _later(self, coro) -> None:
+        try:
+            asyncio.get_running_loop().create_task(coro)
+        except RuntimeError:  # no loop: nothing is connected to tell
+            coro.close()
+
+    def permissions(self, guild_id: int, user_id: int, channel_id: int | None = None) -> int:
+        """A member's permissions, computed as Discord documents it."""
+        guild = self.guilds[guild_id]
+        if user_id == guild.owner_id:
+            return PERM_ALL
+        roles = guild.members.get(user_id, [])
+        perms = guild.roles[guild.id].permissions
+        for rid in roles:
+            if rid in guild.roles:
+                perms |= guild.roles[rid].permissions
+        if perms & PERM_ADMINISTRATOR:
+            return PERM_ALL
+        if channel_id is None:
+            return perms
+        overwrites = {int(o["id"]): o for o in self.channels[channel_id].overwrites}
+        everyone = overwrites.get(guild.id)
+        if everyone is not None:
+            perms = (perms & ~int(everyone["deny"])) | int(everyone["allow"])
+        allow = deny = 0
+        for rid in roles:
+            o = overwrites.get(rid)
+            if o is not None and o["type"] == 0:
+                allow |= int(o["allow"])
+                deny |= int(o["deny"])
+        perms = (perms & ~deny) | allow
+        mine = overwrites.get(user_id)
+        if mine is not None and mine["type"] == 1:
+            perms = (perms & ~int(mine["deny"])) | int(mine["allow"])
+        if not perms & PERM_VIEW_CHANNEL:
+            return 0
+        if not perms & PERM_SEND_MESSAGES:
+            perms &= ~SEND_DEPENDENT
+        return perms
+
+    def bot_permissions(self, channel_id: int) -> int:
+        channel = self.channels[channel_id]
+        return self.permissions(channel.guild_id, int(self.bot_user["id"]), channel_id)
+
+    def guild_of(self, channel_id: int) -> int:
+        channel = self.channels.get(channel_id)
+        return channel.guild_id if channel else self.guild_id
+
+    def channel_messages(self, channel_id: int) -> list[BotMessage]:
+        """What the bot posted in a channel (not deleted), oldest first."""
+        return [m for m in self.messages if m.channel_id == channel_id and not m.deleted]
+
+    def guild_payload(self, guild_id: int | None = None) -> dict:
+        guild = self.guilds[guild_id or self.guild_id]
+        members = [self._guild_member(guild, self.bot_user)]
         return {
-            "id": str(self.guild_id),
-            "name": "Emulated ML Reading Group",
+            "id": str(guild.id),
+            "name": guild.name,
             "icon": None,
-            "owner_id": str(self.owner_id),
+            "owner_id": str(guild.owner_id),
             "afk_channel_id": None,
             "afk_timeout": 300,
             "verification_level": 0,
@@ -486,37 +739,11 @@ class DiscordEmulator:
             "features": [],
             "emojis": [],
             "stickers": [],
-            "roles": [
-                {
-                    "id": str(self.guild_id),
-                    "name": "@everyone",
-                    "permissions": str(everyone_perms),
-                    "position": 0,
-                    "color": 0,
-                    "hoist": False,
-                    "managed": False,
-                    "mentionable": False,
-                    "flags": 0,
-                },
-                {
-                    "id": str(self.bot_role_id),
-                    "name": "trendbot",
-                    "permissions": str(BOT_PERMISSIONS),
-                    "position": 1,
-                    "color": 0,
-                    "hoist": False,
-                    "managed": True,
-                    "mentionable": False,
-                    "flags": 0,
-                },
-            ],
-            "channels": [
-                self._channel(self.channel_id, "general", 0, []),
-                self._channel(self.no_embed_channel_id, "plain", 1, deny_embeds),
-            ],
+            "roles": [r.to_api() for r in guild.roles.values()],
+            "channels": [c.to_api() for c in guild.channels.values()],
             "threads": [],
-            "members": [self._member(self.bot_user, [str(self.bot_role_id)])],
-            "member_count": 2 + len(self.users),
+            "members": members,
+            "member_count": len(guild.members) + 1,
             "voice_states": [],
             "presences": [],
             "stage_instances": [],
@@ -545,6 +772,7 @@ class DiscordEmulator:
         """Post a message as a user; returns its id (the bot's reply references it)."""
         user = user or self.default_user
         channel_id = channel_id or self.channel_id
+        guild = self.guilds[self.guild_of(channel_id)]
         mid = self.next_id()
         mentioned = [
             self.bot_user if uid == str(self.app_id) else self.users.get(int(uid))
@@ -553,9 +781,9 @@ class DiscordEmulator:
         payload = {
             "id": str(mid),
             "channel_id": str(channel_id),
-            "guild_id": str(self.guild_id),
+            "guild_id": str(guild.id),
             "author": user,
-            "member": {k: v for k, v in self._member(user).items() if k != "user"},
+            "member": {k: v for k, v in self._guild_member(guild, user).items() if k != "user"},
             "content": content,
             "timestamp": _now_iso(),
             "edited_timestamp": None,
@@ -571,8 +799,30 @@ class DiscordEmulator:
             "components": [],
         }
         self.dispatched_at[mid] = time.perf_counter()
-        await self._dispatch("MESSAGE_CREATE", payload, guild_id=self.guild_id)
+        self.user_messages.setdefault(channel_id, []).append(payload)
+        await self._dispatch("MESSAGE_CREATE", payload, guild_id=guild.id)
         return mid
+
+    async def user_says_dm(self, content: str, *, user: dict | None = None) -> int:
+        """A direct message to the bot (no server); returns its id."""
+        user = user or self.default_user
+        mid = self.next_id()
+        channel_id = self.dm_channel_id(user)
+        payload = {
+            "id": str(mid), "channel_id": str(channel_id), "author": user, "content": content,
+            "timestamp": _now_iso(), "edited_timestamp": None, "tts": False,
+            "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
+            "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": [],
+        }  # fmt: skip
+        self.dispatched_at[mid] = time.perf_counter()
+        for sess in list(self.sessions.values()):
+            if sess.shard[0] == 0 and sess.intents & INTENT_DIRECT_MESSAGES:
+                await self._dispatch_to(sess, "MESSAGE_CREATE", payload)
+        return mid
+
+    def dm_channel_id(self, user: dict) -> int:
+        """A stable DM channel id per user."""
+        return self.dm_channels.setdefault(int(user["id"]), self.next_id())
 
     def mention(self) -> str:
         return f"<@{self.app_id}>"
@@ -601,6 +851,7 @@ class DiscordEmulator:
         )
 
     def _options(self, cmd: dict, values: dict[str, Any], focused: str | None) -> list[dict]:
+        """Option values as Discord sends them (a channel option: the channel's id)."""
         defined = {o["name"]: o for o in cmd.get("options", [])}
         out = []
         for name, value in values.items():
@@ -613,17 +864,39 @@ class DiscordEmulator:
                 out.append({"name": name, "type": opt_type, "value": OPTION_TYPES[opt_type](value)})
         return out
 
+    def _resolved(self, cmd: dict, options: dict[str, Any]) -> dict:
+        """``data.resolved`` for channel options: each channel with the user's permissions."""
+        defined = {o["name"]: o for o in cmd.get("options", [])}
+        channels = {}
+        for name, value in options.items():
+            if defined.get(name, {}).get("type") == 7:
+                ch = self.channels[int(value)]
+                channels[str(ch.id)] = {
+                    **ch.to_api(),
+                    "permissions": str(self.bot_permissions(ch.id)),
+                }
+        return {"channels": channels} if channels else {}
+
     async def _interaction(
-        self, itype: int, name: str, options: dict[str, Any], focused: str | None, user: dict | None
+        self,
+        itype: int,
+        name: str,
+        options: dict[str, Any],
+        focused: str | None,
+        user: dict | None,
+        channel_id: int | None = None,
     ) -> Interaction:
         cmd = self._find_command(name)
         user = user or self.default_user
+        channel_id = channel_id or self.channel_id
+        guild = self.guilds[self.guild_of(channel_id)]
         iid = self.next_id()
         token = f"itoken-{iid}"
-        rec = Interaction(iid, token, name, itype, self.channel_id, time.perf_counter())
+        rec = Interaction(iid, token, name, itype, channel_id, time.perf_counter())
         self.interactions[iid] = rec
-        member = self._member(user)
-        member["permissions"] = str(BOT_PERMISSIONS)
+        member = self._guild_member(guild, user)
+        member["permissions"] = str(self.permissions(guild.id, int(user["id"]), channel_id))
+        bot_perms = str(self.bot_permissions(channel_id))
         payload = {
             "id": str(iid),
             "application_id": str(self.app_id),
@@ -635,39 +908,35 @@ class DiscordEmulator:
                 "name": name,
                 "type": 1,
                 "options": self._options(cmd, options, focused),
-                "guild_id": str(self.guild_id),
+                "guild_id": str(guild.id),
+                **({"resolved": r} if (r := self._resolved(cmd, options)) else {}),
             },
-            "guild_id": str(self.guild_id),
-            "channel_id": str(self.channel_id),
-            "channel": {
-                "id": str(self.channel_id),
-                "type": 0,
-                "guild_id": str(self.guild_id),
-                "name": "general",
-                "position": 0,
-                "permission_overwrites": [],
-                "nsfw": False,
-                "parent_id": None,
-                "permissions": str(BOT_PERMISSIONS),
-            },
+            "guild_id": str(guild.id),
+            "channel_id": str(channel_id),
+            "channel": {**self.channels[channel_id].to_api(), "permissions": bot_perms},
             "member": member,
-            "app_permissions": str(BOT_PERMISSIONS),
+            "app_permissions": bot_perms,
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "authorizing_integration_owners": {"0": str(guild.id)},
             "context": 0,
             "locale": "en-US",
             "guild_locale": "en-US",
             # discord.py reads this key without .get(): leaving it out drops the interaction.
             "attachment_size_limit": self.upload_limit,
         }
-        await self._dispatch("INTERACTION_CREATE", payload, guild_id=self.guild_id)
+        await self._dispatch("INTERACTION_CREATE", payload, guild_id=guild.id)
         return rec
 
     async def slash(
-        self, name: str, options: dict[str, Any] | None = None, *, user: dict | None = None
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user: dict | None = None,
+        channel_id: int | None = None,
     ) -> Interaction:
         """Invoke a synced slash command; returns the record that fills in as the bot answers."""
-        return await self._interaction(2, name, options or {}, None, user)
+        return await self._interaction(2, name, options or {}, None, user, channel_id)
 
     async def autocomplete(
         self, name: str, options: dict[str, Any], focused: str, timeout: float = 10.0
@@ -682,6 +951,9 @@ class DiscordEmulator:
         await ws.send_str(json.dumps(payload))
 
     async def _dispatch(self, event: str, data: dict, *, guild_id: int | None = None) -> None:
+        guild = self.guilds.get(guild_id) if guild_id is not None else None
+        if guild is not None and not guild.joined and event != "GUILD_DELETE":
+            return  # Discord tells a bot nothing about a server it is not in
         for s in list(self.sessions.values()):
             if guild_id is not None and self._shard_of(guild_id, s.shard[1]) != s.shard[0]:
                 continue
@@ -756,11 +1028,15 @@ class DiscordEmulator:
         session = Session(f"session-{self.next_id()}", (int(shard[0]), int(shard[1])), intents)
         session.ws, session.request = ws, request
         self.sessions[session.session_id] = session
-        guild_here = self._shard_of(self.guild_id, session.shard[1]) == session.shard[0]
+        here = [
+            g
+            for g in self.guilds.values()
+            if g.joined and self._shard_of(g.id, session.shard[1]) == session.shard[0]
+        ]
         ready = {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}] if guild_here else [],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in here],
             "session_id": session.session_id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.app_id), "flags": 0},
@@ -770,9 +1046,9 @@ class DiscordEmulator:
             "shard": list(session.shard),
         }
         await self._dispatch_to(session, "READY", ready)
-        if guild_here:
-            await self._dispatch_to(session, "GUILD_CREATE", self.guild_payload())
-        else:
+        for g in here:
+            await self._dispatch_to(session, "GUILD_CREATE", self.guild_payload(g.id))
+        if not here:
             session.seq += 1  # counted as "ready" by wait_ready
         return session
 
@@ -793,7 +1069,12 @@ class DiscordEmulator:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = request.path[len(API_PREFIX) :]
         method = request.method
-        response = self._injected(method, path)
+        hold = self._hold_for(method, path)
+        if hold is not None and hold.before:
+            await asyncio.sleep(hold.seconds)
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # the client went away: nothing happened
+        response = self._global_limited(request, path) or self._injected(method, path)
         if response is None:
             try:
                 response = await self._route(request, method, path)
@@ -801,7 +1082,52 @@ class DiscordEmulator:
                 response = error_response(err.status, err.code, err.message)
         self.requests.append((method, request.path, response.status))
         self._notify()
+        if hold is not None and not hold.before:
+            await asyncio.sleep(hold.seconds)  # done, but the client hears of it only later
         return response
+
+    def _hold_for(self, method: str, path: str) -> Hold | None:
+        for h in self._holds:
+            if h.remaining > 0 and h.method == method and h.path.search(path):
+                h.remaining -= 1
+                return h
+        return None
+
+    def _global_limited(self, request: web.Request, path: str) -> web.Response | None:
+        """Discord's global limit: ``global_limit`` requests a second per bot token, not
+        counting interaction callbacks and follow-ups (which Discord exempts)."""
+        if path.startswith(("/interactions/", "/webhooks/")):
+            return None
+        if request.headers.get("Authorization") != f"Bot {self.token}":
+            return None
+        now = time.monotonic()
+        self.request_times.append(now)
+        self._recent = [t for t in self._recent if now - t < 1.0]
+        if self.global_limit is None or len(self._recent) < self.global_limit:
+            self._recent.append(now)
+            return None
+        self.rate_limited += 1
+        retry = round(1.0 - (now - self._recent[0]), 3)
+        return json_response(
+            {"message": "You are being rate limited.", "retry_after": retry, "global": True},
+            429,
+            {
+                "Via": "1.1 google",
+                "Retry-After": str(max(1, round(retry))),
+                "X-RateLimit-Global": "true",
+                "X-RateLimit-Scope": "global",
+            },
+        )
+
+    def peak_rate(self, since: float = 0.0) -> int:
+        """The most bot-token requests in any one-second window after ``since``."""
+        times = [t for t in self.request_times if t >= since]
+        best, j = 0, 0
+        for i, t in enumerate(times):
+            while t - times[j] >= 1.0:
+                j += 1
+            best = max(best, i - j + 1)
+        return best
 
     def _injected(self, method: str, path: str) -> web.Response | None:
         for fault in self._faults:
@@ -866,15 +1192,30 @@ class DiscordEmulator:
         }
 
     async def _channel_route(self, request, method: str, cid: int, rest: list[str]):
-        if cid not in (self.channel_id, self.no_embed_channel_id):
+        if cid in self.dm_channels.values():
+            return await self._dm_route(request, method, cid, rest)
+        channel = self.channels.get(cid)
+        if channel is None:
             raise APIError(404, 10003, "Unknown Channel")
+        if channel.fault is not None:
+            raise APIError(*channel.fault)
+        guild = self.guilds[channel.guild_id]
+        if not guild.joined:
+            raise APIError(403, 50001, "Missing Access")
+        perms = self.bot_permissions(cid)
+        if not perms & PERM_VIEW_CHANNEL:
+            raise APIError(403, 50001, "Missing Access")
         if method == "POST" and rest == ["messages"]:
             payload, files = await self._read_message_body(request)
+            if not perms & PERM_SEND_MESSAGES or (files and not perms & PERM_ATTACH_FILES):
+                raise APIError(403, 50013, "Missing Permissions")
             msg = self._new_message(payload, files, cid, via="channel")
-            if cid == self.no_embed_channel_id and msg.embeds:
+            if msg.embeds and not perms & PERM_EMBED_LINKS:
                 msg.embeds_suppressed = True  # Discord drops embeds without Embed Links
             self._record(msg)
-            return json_response(msg.to_api(self.guild_id, self.bot_user))
+            return json_response(msg.to_api(guild.id, self.bot_user))
+        if method == "GET" and rest == ["messages"]:
+            return json_response(self._history(cid, perms, request.query))
         if method == "POST" and rest == ["typing"]:
             self.typing.append(cid)
             return web.Response(status=204)
@@ -884,9 +1225,46 @@ class DiscordEmulator:
             self._notify()
             return web.Response(status=204)
         if method == "GET" and not rest:
-            ch = next(c for c in self.guild_payload()["channels"] if int(c["id"]) == cid)
-            return json_response(ch)
+            return json_response(channel.to_api())
         return error_response(501, 0, f"emulator: no route for {method} channels/{cid}/{rest}")
+
+    def _history(self, cid: int, perms: int, query) -> list[dict]:
+        """GET /channels/{id}/messages: newest first, ``limit`` 1-100 (default 50), ``before``
+        and ``after``; empty without Read Message History, as Discord documents."""
+        try:
+            limit = int(query.get("limit", 50))
+        except ValueError:
+            raise APIError(400, 50035, "Invalid Form Body (limit)") from None
+        if not 1 <= limit <= 100:
+            raise APIError(400, 50035, "Invalid Form Body (limit: 1 to 100)")
+        if not perms & PERM_READ_HISTORY:
+            return []
+        guild_id = self.channels[cid].guild_id
+        found = [m.to_api(guild_id, self.bot_user) for m in self.channel_messages(cid)]
+        found += self.user_messages.get(cid, [])
+        before, after = query.get("before"), query.get("after")
+        if before:
+            found = [m for m in found if int(m["id"]) < int(before)]
+        if after:
+            found = [m for m in found if int(m["id"]) > int(after)]
+        found.sort(key=lambda m: int(m["id"]), reverse=True)
+        return found[:limit]
+
+    async def _dm_route(self, request, method: str, cid: int, rest: list[str]):
+        if method == "POST" and rest == ["messages"]:
+            payload, files = await self._read_message_body(request)
+            msg = self._new_message(payload, files, cid, via="channel")
+            self._record(msg)
+            return json_response(msg.to_api(None, self.bot_user))
+        if method == "POST" and rest == ["typing"]:
+            return web.Response(status=204)
+        if method == "GET" and not rest:
+            user = next(u for u, c in self.dm_channels.items() if c == cid)
+            return json_response(
+                {"id": str(cid), "type": 1, "recipients": [self.users[user]],
+                 "last_message_id": None}
+            )  # fmt: skip
+        return error_response(501, 0, f"emulator: no DM route for {method} {rest}")
 
     async def _commands_route(self, request, method: str, parts: list[str]):
         if parts[1] != str(self.app_id):
@@ -1023,7 +1401,7 @@ class DiscordEmulator:
             msg = self._new_message(data, files, rec.channel_id, via="interaction", iid=iid)
             rec.original = msg
             self._record(msg)
-            message = msg.to_api(self.guild_id, self.bot_user)
+            message = msg.to_api(self.guild_of(msg.channel_id), self.bot_user)
         elif ctype == 5:
             rec.loading = True
             rec.defer_flags = int(data.get("flags") or 0)
@@ -1074,7 +1452,7 @@ class DiscordEmulator:
                 msg = self._new_message(payload, files, rec.channel_id, via="followup", iid=rec.id)
                 rec.followups.append(msg)
             self._record(msg)
-            return json_response(msg.to_api(self.guild_id, self.bot_user))
+            return json_response(msg.to_api(self.guild_of(msg.channel_id), self.bot_user))
         if rest[:1] == ["messages"] and len(rest) == 2:
             target = rest[1]
             if target == "@original":
@@ -1113,9 +1491,9 @@ class DiscordEmulator:
                     msg.content, msg.embeds, msg.files = new.content, new.embeds, new.files
                     msg.payload = merged
                 self._record(msg) if msg not in self.messages else self._notify()
-                return json_response(msg.to_api(self.guild_id, self.bot_user))
+                return json_response(msg.to_api(self.guild_of(msg.channel_id), self.bot_user))
             if method == "GET":
                 if msg is None:
                     raise APIError(404, 10008, "Unknown Message")
-                return json_response(msg.to_api(self.guild_id, self.bot_user))
+                return json_response(msg.to_api(self.guild_of(msg.channel_id), self.bot_user))
         return error_response(501, 0, f"emulator: no webhook route for {method} {rest}")

@@ -136,7 +136,11 @@ class TrendBotMixin:
         shard_ids = self.settings.shard_ids
         if every is None or (shard_ids is not None and 0 not in shard_ids):
             return
-        if importlib.util.find_spec("trendbot.collectors.industry.cli") is None:
+        try:  # find_spec raises, rather than answering None, when the package is missing
+            found = importlib.util.find_spec("trendbot.collectors.industry.cli")
+        except ModuleNotFoundError:
+            found = None
+        if found is None:
             log.info("no industry collector in this installation; COLLECT_EVERY is ignored")
             return
         from trendbot.bot.schedule import CollectionSchedule, collector_command
