@@ -136,6 +136,66 @@ def record(
     return event_id
 
 
+# -- industry series (for the industry collectors' writer in storage/metrics.py) ---------------
+MetricRow = tuple[str, str, str, str, float]  # (source_id, metric, framework, date, value)
+
+
+def metric_changes(conn: sqlite3.Connection, rows: Iterable[MetricRow]) -> list[Change]:
+    """What a batch of ``metrics`` rows will change, read **before** writing them.
+
+    Per (source, metric, framework) only the batch's newest row counts, against the newest
+    stored one: that is the figure the industry commands answer with. A row older than what is
+    stored (history filled in) or equal to it changes no answer. ``group`` is the metric name,
+    ``figure`` the framework id."""
+    newest: dict[tuple[str, str, str], tuple[str, float]] = {}
+    for source_id, metric, framework, date, value in rows:
+        key = (source_id, metric, framework)
+        if key not in newest or date >= newest[key][0]:
+            newest[key] = (date, value)
+    changes = []
+    for (source_id, metric, framework), (date, value) in sorted(newest.items()):
+        stored = conn.execute(
+            "SELECT date, value FROM metrics WHERE source_id = ? AND metric = ? AND framework = ?"
+            " ORDER BY date DESC LIMIT 1",
+            (source_id, metric, framework),
+        ).fetchone()
+        if stored is not None and (stored[0] > date or (stored[0] == date and stored[1] == value)):
+            continue
+        changes.append(Change(framework, stored[1] if stored else None, value, metric))
+    return changes
+
+
+def record_metrics(
+    conn: sqlite3.Connection,
+    changes: Sequence[Change],
+    *,
+    source: str,
+    rows: int,
+    dates: tuple[str, str] | None = None,
+) -> int | None:
+    """The update event of an industry collection (``changes`` from :func:`metric_changes`),
+    inside the transaction that wrote its rows; None when nothing changed an answer."""
+    metrics = list(dict.fromkeys(c.group for c in changes))
+    if not metrics:
+        return None
+    title = ", ".join(metrics[:3]) + (f" and {len(metrics) - 3} more" if len(metrics) > 3 else "")
+    return record(
+        conn,
+        metric_topics(metrics),
+        changes,
+        kind=INDUSTRY,
+        title=f"Industry: {title}",
+        detail={
+            "metric": metrics[0],
+            "metrics": metrics,
+            "source": source,
+            "rows": rows,
+            "dates": list(dates) if dates else [],
+            "chart": f"trend {metrics[0]}",
+        },
+    )
+
+
 def newest_id(conn: sqlite3.Connection) -> int:
     """The newest event's id (0 if none): a new subscription's watermark."""
     row = conn.execute("SELECT max(id) FROM update_events").fetchone()

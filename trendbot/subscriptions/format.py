@@ -31,7 +31,7 @@ def fmt_number(value: float | int | None) -> str:
 def _label(figure: str, kind: str) -> str:
     if figure == "total":
         return "papers in all" if kind == "papers" else "total"
-    return figure_name(figure) if kind == "papers" else figure
+    return figure_name(figure)
 
 
 def fmt_change(c: Change, kind: str) -> str:
@@ -52,13 +52,21 @@ def event_lines(e: Event) -> list[str]:
     for c in e.changes:
         groups.setdefault(c.group, []).append(c)
     lines = []
-    for group, changes in groups.items():
+    items = list(groups.items())
+    if len(items) > MAX_LINES:
+        rest = items[MAX_LINES - 1 :]
+        items = items[: MAX_LINES - 1]
+        n = sum(len(cs) for _, cs in rest)
+        tail_line = f"**{e.title}**: and {n:,} more figures in {len(rest):,} more groups"
+    else:
+        tail_line = ""
+    for group, changes in items:
         shown = [fmt_change(c, e.kind) for c in changes[:MAX_FIGURES_PER_LINE]]
         more = len(changes) - len(shown)
         tail = f", and {more:,} more" if more > 0 else ""
         where = f" · {group}" if group else ""
         lines.append(f"**{e.title}**{where}: {', '.join(shown)}{tail}")
-    return lines
+    return [*lines, tail_line] if tail_line else lines
 
 
 def _day(iso: str) -> str:
