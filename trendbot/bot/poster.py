@@ -119,6 +119,7 @@ class Poster:
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
         self._inflight: set[int] = set()
+        self._running = asyncio.Lock()
         self._charts: dict[tuple[str, int], asyncio.Future] = {}
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -186,7 +187,12 @@ class Poster:
 
     # -- one poll ---------------------------------------------------------------------------------
     async def run_once(self) -> None:
-        """Resolve intents, then make every post that is due; returns when they are done."""
+        """Resolve intents, then make every post that is due; returns when they are done.
+        Polls never overlap: an intent claimed by a running poll is not an orphan to another."""
+        async with self._running:
+            await self._poll()
+
+    async def _poll(self) -> None:
         self.stats.polls += 1
         self.stats.last_poll = time.time()
         count, ids = self.shards()
