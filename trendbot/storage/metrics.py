@@ -175,12 +175,14 @@ def latest_values(
             if rows:
                 v = _value(rows[0])
                 cur = best.get(framework)
-                if cur is None or _better(v, cur, rank):
+                if cur is None or newer(v, cur, rank):
                     best[framework] = v
     return [best[f] for f in sorted(best)]
 
 
-def _better(a: MetricValue, b: MetricValue, rank: dict[str, int]) -> bool:
+def newer(a: MetricValue, b: MetricValue, rank: dict[str, int]) -> bool:
+    """Whether ``a`` beats ``b`` as the newest figure: the later date; on a tie the source the
+    catalogue ranks first, then the later collection."""
     if a.date != b.date:
         return a.date > b.date
     ra, rb = rank.get(a.source_id, len(rank)), rank.get(b.source_id, len(rank))
