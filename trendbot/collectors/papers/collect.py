@@ -490,7 +490,12 @@ class PaperCollector:
                 await out.put(None)
 
     async def _pdf(
-        self, source: str, venue: str, year: int, paper: db.Todo
+        self,
+        source: str,
+        venue: str,
+        year: int,
+        paper: db.Todo,
+        headers: dict[str, str] | None = None,
     ) -> tuple[bytes, str | None]:
         kept = self._kept_path(venue, year, paper.id)
         if kept is not None and kept.is_file():
@@ -498,7 +503,7 @@ class PaperCollector:
         if not paper.pdf_url:
             return b"", "the listing gives no PDF for this paper"
         try:
-            got = await self.http.get(_pdf_source(source), paper.pdf_url)
+            got = await self.http.get(source, paper.pdf_url, headers=headers)
         except FetchError as exc:
             return b"", exc.reason
         await self._keep(kept, got.body)
@@ -559,7 +564,8 @@ class PaperCollector:
                     await self._keep(self._kept_path(venue, year, paper.id), found[note_id])
                     await queue.put((paper, found[note_id], None))
                 else:
-                    await queue.put((paper, *await self._pdf("openreview", venue, year, paper)))
+                    one = await self._pdf(src, venue, year, paper, headers)
+                    await queue.put((paper, *one))
 
 
 @contextlib.asynccontextmanager
@@ -573,11 +579,6 @@ async def _first_error():
         while isinstance(first, BaseExceptionGroup):
             first = first.exceptions[0]
         raise first from None
-
-
-def _pdf_source(source: str) -> str:
-    """The HttpClient source (host policy) PDFs of a paper source come from."""
-    return {"acl": "acl", "openreview": "openreview"}.get(source, source)
 
 
 def _unzip_pdfs(body: bytes, ids: Sequence[str]) -> dict[str, bytes]:
