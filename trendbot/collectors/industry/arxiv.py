@@ -139,8 +139,16 @@ def count_mentions(entries: list[dict[str, str]], frameworks: tuple[Framework, .
 # -- fetching ----------------------------------------------------------------------------------
 async def _query(job: Job, query: str, start: int, size: int) -> tuple[int, list[dict]]:
     params: dict[str, Any] = {"search_query": query, "start": start, "max_results": size}
-    fetched = await job.http.get(NAME, "/api/query", params=params, check=check_xml)
+    # A refused query is a 400 whose body is an Atom error feed: parse_feed says what arXiv said.
+    fetched = await job.http.get(
+        NAME, "/api/query", params=params, check=_check_feed, ok_statuses=(400,)
+    )
     return parse_feed(fetched.body)
+
+
+def _check_feed(body: bytes) -> None:
+    """Retry a body that does not parse (cut off); let arXiv's error feed through to parse."""
+    check_xml(body)
 
 
 async def _candidates(job: Job, query: str) -> list[dict[str, str]]:

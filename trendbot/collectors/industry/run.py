@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -272,9 +273,8 @@ class _Runner:
                 for s in module.SOURCES
                 if any(r.source_id == s.id for r in collected.rows)
             ]
-            outcome = await asyncio.shield(
-                self.db(db.save_metrics, self.store, sources, collected.rows, etags=collected.etags)
-            )
+            save = functools.partial(db.save_metrics, etags=collected.etags)
+            outcome = await asyncio.shield(self.db(save, self.store, sources, collected.rows))
             report.status = "ok"
             report.rows, report.changed = outcome.rows, outcome.changed
             report.data_version = outcome.data_version
