@@ -71,14 +71,18 @@ def summary(report) -> str:
         if name == "github":
             free += f" (GitHub quota used: {report.requests - report.not_modified:,})"
     line = (
-        f"{name}: ok, {report.rows:,} values ({report.changed:,} new or changed), "
-        f"{report.requests:,} requests{free}"
+        f"{name}: ok, {_n(report.rows, 'value')} ({report.changed:,} new or changed), "
+        f"{_n(report.requests, 'request')}{free}"
     )
     if report.notes:
         shown = report.notes[:5]
         more = len(report.notes) - len(shown)
         line += "".join(f"\n  {n}" for n in shown) + (f"\n  … and {more} more" if more else "")
     return line
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def cmd_collect_industry(args: argparse.Namespace, out: TextIO | None = None) -> int:
