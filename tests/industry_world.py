@@ -94,7 +94,7 @@ class World:
         real = self.scale == "real"
         if real:
             self.hn_first, self.so_first, self.arxiv_first = (
-                dt.date(2015, 1, 1), dt.date(2020, 1, 1), dt.date(2018, 1, 1),
+                dt.date(2017, 1, 1), dt.date(2021, 1, 1), dt.date(2021, 1, 1),
             )  # fmt: skip
         self.last_month = last_complete_month(self.today)
         self._github(real)

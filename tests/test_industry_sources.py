@@ -158,13 +158,17 @@ async def test_hn_a_thread_beyond_algolias_1000_hits_is_read_whole(store):
         fake.attach(srv)
         _, reports = await run(store, srv, dt.date(2026, 11, 20), metrics=["hn-hiring"],
                                since="2026-09")  # fmt: skip
+        comments = [r for r in srv.requests if r.query.get("tags", "").startswith("comment")]
+    assert "numericFilters" not in comments[0].query
+    assert comments[1].query["numericFilters"].startswith("created_at_i<=")
     assert reports["hn"].status == "ok"
     day = month.isoformat()
     assert value(store, "trendbot-hn", "hn-hiring", "_all", day) == 1150
     assert value(store, "trendbot-hn", "hn-hiring", "pytorch", day) == len(range(0, 1150, 5))
     assert value(store, "trendbot-hn", "hn-hiring", "jax", day) == len(range(0, 1150, 7))
     assert value(store, "trendbot-hn", "hn-hiring", "_ml", day) == 1150
-    assert reports["hn"].requests > 3  # the story list, the capped query, the time slices
+    # the story list, the newest 1,000 comments, then everything older than the oldest of them
+    assert reports["hn"].requests == 3
 
 
 def test_hn_thread_titles():
@@ -453,7 +457,8 @@ async def test_the_command_prints_one_json_line_per_metric_and_framework(tmp_pat
         code, out, _ = await _trendbot("collect", "--status", env=env)
         assert code == 0 and "industry:hf: last run" in out and "industry:github" in out
         code, out, err = await _trendbot("collect", "industry", "--metric", "hf-models",
-                                         "--no-progress", *only, env=env)  # fmt: skip
+                                         "--progress", *only, env=env)  # fmt: skip
+        assert "hf" in err  # the bar
         assert code == 0 and out.startswith("hf: ok, 1 value (0 new or changed), 2 requests"), out
 
 
@@ -472,3 +477,47 @@ def test_the_command_refuses_bad_arguments_in_one_sentence(args, cli_env):
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_clickhouse_answers_are_read_whole_or_refused():
+    from trendbot.collectors.industry.clickhouse import build_query, parse_result
+
+    each_row = (b'{"project":"torch","date":"2026-01-01","downloads":"5"}\n'
+                b'{"project":"torch","date":"2026-01-02","downloads":7}\n')  # fmt: skip
+    day = dt.date(2026, 1, 1)
+    assert parse_result(each_row) == [("torch", day, 5), ("torch", day.replace(day=2), 7)]
+    late_error = each_row + b"Code: 241. DB::Exception: Memory limit (total) exceeded\n"
+    with pytest.raises(SourceFault, match="Code: 241"):
+        parse_result(late_error)
+    envelope = {"meta": [], "data": [{"project": "jax", "date": "2026-01-01", "downloads": "3"}],
+                "rows": 2}  # fmt: skip
+    with pytest.raises(SourceFault, match="announced 2 rows and sent 1"):
+        parse_result(json.dumps(envelope).encode())
+    with pytest.raises(SourceFault, match="stopped the query"):
+        parse_result(json.dumps({"exception": "Code: 159. Timeout exceeded"}).encode())
+    sql = build_query(["torch", "it's"], dt.date(2026, 10, 1))
+    assert "'it\\'s'" in sql and "sum(count)" in sql and sql.endswith("FORMAT JSON")
+
+
+async def test_empty_answers_are_zeros_not_faults(store):
+    """A thread without ads, a repository without stars, a tag without models, a month with
+    no questions or submissions: stored as 0 (or nothing, for a history with no week)."""
+    world = World()
+    world.threads[0][0].ads.clear()
+    world.threads[0][0].replies = 0
+    world.repos["mindspore"].weekly = []
+    world.repos["mindspore"].contributors = 0
+    async with Loopback() as srv:
+        fake = world.fake(clickhouse=False)
+        fake.hf.counts["tf"] = 0
+        fake.attach(srv)
+        _, reports = await run(store, srv, world.today, since=SINCE, metrics=[
+            "hn-hiring", "github-stars", "github-contributors", "hf-models"])  # fmt: skip
+    assert {r.status for r in reports.values()} == {"ok"}
+    first = world.threads[0][0].month.isoformat()
+    assert value(store, "trendbot-hn", "hn-hiring", "_all", first) == 0
+    assert value(store, "trendbot-hn", "hn-hiring", "pytorch", first) == 0
+    assert series(store, "trendbot-github-star-history", "github-stars", "mindspore") == {}
+    today = world.today.isoformat()
+    assert value(store, "trendbot-github", "github-contributors", "mindspore", today) == 0
+    assert value(store, "trendbot-hf", "hf-models", "tensorflow", today) == 0

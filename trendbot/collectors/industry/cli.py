@@ -9,7 +9,6 @@ collector failed (what it had stored before is kept), 2 for a usage error.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from typing import TextIO
@@ -86,6 +85,8 @@ def _n(count: int, noun: str) -> str:
 
 
 def cmd_collect_industry(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    import asyncio
+
     from trendbot.cli import _open_context, _use_replacement_characters
     from trendbot.collectors.industry.base import parse_since
     from trendbot.collectors.industry.run import (

@@ -90,7 +90,7 @@ def parse_result(body: bytes) -> list[tuple[str, dt.date, int]]:
     try:
         data = json.loads(body)
     except ValueError:
-        raise SourceFault(f"ClickHouse's answer is not JSON: {body[:120]!r}.") from None
+        data = _each_row(body)
     if not isinstance(data, dict):
         raise SourceFault("ClickHouse's answer is not a FORMAT JSON object.")
     if data.get("exception"):
@@ -113,6 +113,24 @@ def parse_result(body: bytes) -> list[tuple[str, dt.date, int]]:
             raise SourceFault(f"ClickHouse sent an impossible row: {row!r}.")
         out.append((project, day, downloads))
     return out
+
+
+def _each_row(body: bytes) -> dict[str, Any]:
+    """A ``JSONEachRow`` answer (a server that ignored ``FORMAT JSON``) in FORMAT JSON's shape;
+    a line that is not a JSON object (ClickHouse writes an error that happens mid-answer as text
+    after the rows) makes the answer a fault."""
+    rows = []
+    for line in body.decode("utf-8", "replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            row = None
+        if not isinstance(row, dict):
+            raise SourceFault(f"ClickHouse's answer is not JSON: {line[:200]!r}.")
+        rows.append(row)
+    return {"data": rows}
 
 
 def check_result(body: bytes) -> None:

@@ -4,10 +4,10 @@
    (from the first month needed on, by ``numericFilters=created_at_i>=…``). The account also
    posts "Who wants to be hired?" and freelancer threads; the month comes from the title
    ("Ask HN: Who is hiring? (September 2026)").
-2. A thread's comments: ``GET /api/v1/search?tags=comment,story_<id>&hitsPerPage=1000``; the
-   top-level ones (``parent_id`` = the story) are the ads. Algolia returns at most 1,000 hits per
-   query: a larger thread is read in time slices (``numericFilters`` on ``created_at_i``), halved
-   until each slice fits.
+2. A thread's comments: ``GET /api/v1/search_by_date?tags=comment,story_<id>&hitsPerPage=1000``;
+   the top-level ones (``parent_id`` = the story) are the ads. Algolia returns at most 1,000 hits
+   per query: a larger thread is read on, newest first, by asking for what is older than the
+   oldest hit (``numericFilters=created_at_i<=…``).
 3. Each ad's text (HTML → text) is matched against every framework's text patterns
    (frameworks.json), ``_all`` counts the ads and ``_ml`` those saying "machine learning".
 
@@ -52,14 +52,13 @@ SOURCES = (SOURCE,)
 METRICS = ("hn-hiring",)
 PSEUDO = ("_all", "_ml")
 FIRST_THREAD = dt.date(2011, 4, 1)  # the whoishiring account's first thread
-DEFAULT_SINCE = dt.date(2015, 1, 1)  # before TensorFlow (Nov 2015) no framework is in the ads
+DEFAULT_SINCE = dt.date(2017, 1, 1)  # the seed (hiringtrends) has 2011-04 to 2024-05
 HITS = 1000  # Algolia's most hits per query
 METHOD = "top-level comments of the month's 'Who is hiring?' thread; frameworks.json patterns"
 ML = re.compile(r"machine[\s\-]+learning", re.IGNORECASE)
 _TITLE = re.compile(r"who\s+is\s+hiring\??\s*\(\s*([a-z]+)\.?\s+(\d{4})\s*\)", re.IGNORECASE)
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
-MIN_SLICE = 60  # seconds: a time slice is not halved below this
 
 
 # -- pure parsing ----------------------------------------------------------------------------------
@@ -177,33 +176,28 @@ async def _stories(job: Job, first: dt.date) -> dict[dt.date, dict]:
 
 
 async def _comments(job: Job, story: dict) -> list[dict]:
+    """Every comment of a thread. Newest first (``search_by_date``), 1,000 at a time: when
+    Algolia's limit cuts an answer, the next query asks for what is older than the oldest hit
+    (``numericFilters=created_at_i<=…``; a hit seen twice counts once)."""
     story_id = str(story["objectID"])
     what = f"the comments of story {story_id}"
-    params = {"tags": f"comment,story_{story_id}", "hitsPerPage": HITS}
-    found, nb_hits = await _all_pages(job, "search", params, what)
-    if _capped(found, nb_hits):
-        # More than one query may return: read the thread in time slices that each fit.
-        start = (_int(story.get("created_at_i")) or 0) - 86400
-        await _slices(job, params, start, unix(job.today) + 86400, found, what)
-    return list(found.values())
+    params: dict[str, Any] = {"tags": f"comment,story_{story_id}", "hitsPerPage": HITS}
+    found: dict[str, dict] = {}
+    query = params
+    while True:
+        hits, nb_hits = await _all_pages(job, "search_by_date", query, what)
+        new = hits.keys() - found.keys()
+        found.update(hits)
+        if not new or not _capped(hits, nb_hits):
+            return list(found.values())
+        oldest = min(_int(h.get("created_at_i")) or 0 for h in hits.values())
+        query = {**params, "numericFilters": f"created_at_i<={oldest}"}
 
 
 def _capped(found: dict[str, dict], nb_hits: int) -> bool:
     """Did Algolia's 1,000-hit limit cut this answer? (Not merely an estimated nbHits above
-    what came back: that alone must not set off a search in ever smaller slices.)"""
+    what came back: that alone must not set off more queries.)"""
     return len(found) < nb_hits and len(found) >= HITS
-
-
-async def _slices(
-    job: Job, params: dict[str, Any], lo: int, hi: int, found: dict[str, dict], what: str
-) -> None:
-    window = {**params, "numericFilters": f"created_at_i>={lo},created_at_i<{hi}"}
-    hits, nb_hits = await _all_pages(job, "search", window, what)
-    found.update(hits)
-    if _capped(hits, nb_hits) and hi - lo > MIN_SLICE:
-        mid = (lo + hi) // 2
-        await _slices(job, params, lo, mid, found, what)
-        await _slices(job, params, mid, hi, found, what)
 
 
 async def collect(job: Job) -> Collected:

@@ -85,7 +85,9 @@ async def count_tag(job: Job, tag: str, headers: dict[str, str]) -> tuple[int, s
             return total, f"numTotalItems of /models-json?library={tag}"
     ids: set[str] = set()
     url: str | None = "/api/models"
-    params: dict[str, Any] | None = {"filter": tag, "limit": PAGE_SIZE}
+    # filter= is the documented tag filter; library= names the same tag as the Hub's web list
+    # does (and as several clients send it): a model matches both or neither.
+    params: dict[str, Any] | None = {"filter": tag, "library": tag, "limit": PAGE_SIZE}
     for _ in range(MAX_PAGES):
         page = await job.http.get(NAME, url, params=params, headers=headers, check=check_json_like)
         ids |= model_ids(load_json(page.body, f"the Hub's model list for {tag}"), tag)

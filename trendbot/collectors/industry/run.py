@@ -208,8 +208,15 @@ class _Runner:
         self._db.shutdown(wait=True)
 
     async def db(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` in the database thread, holding the store's lock: a command served
+        from the same store in this process never reads half of a transaction."""
+
+        def call() -> Any:
+            with self.store._lock:
+                return fn(*args)
+
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._db, lambda: fn(*args))
+        return await loop.run_in_executor(self._db, call)
 
     async def read(self, fn: Callable[..., Any], store, *args: Any) -> Any:
         return await self.db(fn, store, *args)

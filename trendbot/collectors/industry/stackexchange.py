@@ -10,8 +10,6 @@ A backfill is planned to cost little:
 - ``/2.3/tags/{tags}/info`` first (one request): each tag's all-time question count, and the
   quota left today. A tag with fewer questions than months to fill is read by listing its
   questions (100 a page, ``sort=creation``) and counting them by month instead.
-- For a tag read month by month, its oldest question is asked for first: the months before it
-  are 0 without asking.
 - Without ``STACKEXCHANGE_KEY`` the API allows 300 requests a day per address. A plan larger than
   the quota left keeps the newest months and leaves the rest for the next runs (with a note):
   a missing month is filled whenever a run has quota for it.
@@ -56,10 +54,9 @@ SOURCE = SourceInfo(
 SOURCES = (SOURCE,)
 METRICS = ("stackoverflow-questions",)
 SITE = "stackoverflow"
-DEFAULT_SINCE = dt.date(2020, 1, 1)
+DEFAULT_SINCE = dt.date(2021, 1, 1)
 PAGE_SIZE = 100
 RESERVE = 5  # requests kept back from the day's quota
-PROBE_AFTER = 12  # months: more than this, and a tag's oldest question is asked for first
 METHOD = "filter=total, questions created in the month carrying the main tag"
 METHOD_ALL = "filter=total, all questions created in the month"
 METHOD_LISTED = "questions carrying the main tag listed by creation date, counted by month"
@@ -129,12 +126,7 @@ class _Plan:
         self.left: dict[str, int] = {}
 
     def cost(self) -> int:
-        per_series: dict[str, int] = {}
-        for series, tag, _ in self.monthly:
-            if tag:
-                per_series[series] = per_series.get(series, 0) + 1
-        probes = sum(1 for n in per_series.values() if n > PROBE_AFTER)
-        return sum(c for *_, c in self.listed) + len(self.monthly) + probes
+        return sum(c for *_, c in self.listed) + len(self.monthly)
 
     def trim(self, budget: int) -> None:
         """Keep what fits in ``budget``: listed tags (cheap, whole), then the newest months."""
@@ -254,34 +246,11 @@ async def _listed(
 async def _monthly(
     job: Job, base: dict[str, Any], todo: list[tuple[str, str | None, dt.date]], out: Collected
 ) -> None:
-    by_series: dict[str, list[tuple[str | None, dt.date]]] = {}
-    for s, tag, m in todo:
-        by_series.setdefault(s, []).append((tag, m))
-    for s, items in by_series.items():
-        items.sort(key=lambda t: t[1])
-        tag = items[0][0]
-        start = 0
-        if tag and len(items) > PROBE_AFTER:
-            # The oldest question with the tag: months before it hold none, without asking.
-            params = {**base, "tagged": tag, "sort": "creation", "order": "asc", "pagesize": 1,
-                      "fromdate": unix(items[0][1])}  # fmt: skip
-            found, _, _ = parse_questions(
-                await _get(job, "/2.3/questions", params, f"the oldest question of {tag}")
-            )
-            job.advance()
-            first = (
-                month_start(dt.datetime.fromtimestamp(min(found.values()), dt.UTC).date())
-                if found
-                else next_month(items[-1][1])
-            )
-            while start < len(items) and items[start][1] < first:
-                out.rows.append(_row(s, items[start][1], 0, METHOD))
-                start += 1
-        for tag_, month in items[start:]:
-            params = {**base, **span(month), "filter": "total"}
-            if tag_:
-                params["tagged"] = tag_
-            what = f"{tag_ or 'all questions'} in {month:%Y-%m}"
-            total = parse_total(await _get(job, "/2.3/questions", params, what), what)
-            out.rows.append(_row(s, month, total, METHOD if tag_ else METHOD_ALL))
-            job.advance()
+    for s, tag, month in sorted(todo, key=lambda t: (t[0], t[2])):
+        params = {**base, **span(month), "filter": "total"}
+        if tag:
+            params["tagged"] = tag
+        what = f"{tag or 'all questions'} in {month:%Y-%m}"
+        total = parse_total(await _get(job, "/2.3/questions", params, what), what)
+        out.rows.append(_row(s, month, total, METHOD if tag else METHOD_ALL))
+        job.advance()
