@@ -160,7 +160,12 @@ class FakeGitHub:
             return self._history(request, repo)
         return None
 
+    send_links = True  # False: page without Link headers (not GitHub's way; a stricter test)
+
     def _link(self, repo: Repo, what: str, params: dict, page: int, last: int) -> str | None:
+        if not self.send_links:
+            return None
+
         def url(p: int) -> str:
             return (
                 f"{self.base}/repositories/{repo.repo_id}/{what}?{urlencode({**params, 'page': p})}"

@@ -521,3 +521,32 @@ async def test_empty_answers_are_zeros_not_faults(store):
     today = world.today.isoformat()
     assert value(store, "trendbot-github", "github-contributors", "mindspore", today) == 0
     assert value(store, "trendbot-hf", "hf-models", "tensorflow", today) == 0
+
+
+async def test_a_304_never_carries_a_count_older_than_the_answer_it_validates(store):
+    world = World()
+    async with Loopback() as srv:
+        fake = world.fake(clickhouse=False)
+        fake.attach(srv)
+        await run(store, srv, world.today, metrics=["github-stars", "github-open-issues"])
+        world.repos["keras"].stars += 50  # stars change; then only forks are collected
+        await run(store, srv, world.today + dt.timedelta(days=1), metrics=["github-forks"])
+        day = world.today + dt.timedelta(days=2)
+        both = ["github-stars", "github-forks", "github-open-issues"]
+        _, reports = await run(store, srv, day, metrics=both)
+    assert reports["github"].status == "ok"
+    got = value(store, "trendbot-github", "github-stars", "keras", day.isoformat())
+    assert got == world.repos["keras"].stars
+
+
+async def test_star_history_pages_on_without_a_link_header(store):
+    world = World()
+    async with Loopback() as srv:
+        fake = world.fake(clickhouse=False)
+        fake.github.send_links = False
+        fake.attach(srv)
+        _, reports = await run(store, srv, world.today, metrics=["github-stars"])
+    assert reports["github"].status == "ok"
+    for fw in FRAMEWORKS:
+        got = series(store, "trendbot-github-star-history", "github-stars", fw.id)
+        assert got == world.week_totals(fw.id)

@@ -179,8 +179,7 @@ def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
         ).fetchall()
         for collector, run_id in others:
             started, finished, status, items = store.conn.execute(
-                "SELECT started_at, finished_at, status, items FROM collection_runs"
-                " WHERE id = ?",
+                "SELECT started_at, finished_at, status, items FROM collection_runs WHERE id = ?",
                 (run_id,),
             ).fetchone()
             print(

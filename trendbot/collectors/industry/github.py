@@ -274,7 +274,9 @@ async def _repo(
     if counts["full_name"].lower() != repo.lower():
         out.notes.append(f"{repo} answers as {counts['full_name']} (renamed)")
     out.rows += transform_repo(fw, counts, job.today, job.metrics)
-    if fetched.etag:
+    # The ETag stands for all three counts: kept only when all three are stored with it, so a
+    # later 304 never carries forward a count older than the answer it validates.
+    if fetched.etag and all(job.wants(m) for m in REPO_FIELDS):
         out.etags[key] = fetched.etag
     return counts
 
@@ -363,7 +365,8 @@ async def _history(
     links = parse_links(fetched.headers.get("Link"))
     if not weeks:
         return
-    if "next" not in links:  # the whole history on one page
+    nxt = _next_page(links, path, weeks, 1)
+    if nxt is None:  # the whole history on one page
         out.rows += transform_history(fw, weeks, job.today)
         _keep(out, key, fetched)
         return
@@ -384,7 +387,7 @@ async def _history(
         )  # fmt: skip
         return
     everything = list(weeks)
-    url: str | None = links["next"]
+    url: str | None = nxt
     pages = 1
     while url is not None:
         pages += 1
@@ -396,9 +399,19 @@ async def _history(
         if not chunk:
             break
         everything += chunk
-        url = parse_links(page.headers.get("Link")).get("next")
+        url = _next_page(parse_links(page.headers.get("Link")), path, chunk, pages)
     out.rows += transform_history(fw, everything, job.today)
     _keep(out, key, fetched)
+
+
+def _next_page(links: dict[str, str], path: str, chunk: list, page: int) -> str | None:
+    """The next page: the ``Link`` header's, or, from a server that pages without one, the
+    following page number while pages come back full."""
+    if "next" in links:
+        return links["next"]
+    if links or len(chunk) < HISTORY_PER_PAGE:
+        return None  # a Link header without "next" (the last page), or a short page
+    return f"{path}?{urlencode({'per_page': HISTORY_PER_PAGE, 'page': page + 1})}"
 
 
 def _keep(out: Collected, key: str, fetched: Fetched) -> None:

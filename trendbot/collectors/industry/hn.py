@@ -147,7 +147,15 @@ def transform(month: dt.date, counts: dict[str, int], series: list[str]) -> list
 
 # -- fetching --------------------------------------------------------------------------------------
 async def _search(job: Job, endpoint: str, params: dict[str, Any], what: str) -> tuple:
-    fetched = await job.http.get(HTTP, f"/api/v1/{endpoint}", params=params, check=check_json_like)
+    fetched = await job.http.get(
+        HTTP, f"/api/v1/{endpoint}", params=params, check=check_json_like, ok_statuses=(404,)
+    )
+    if fetched.status == 404 and endpoint == "search_by_date":
+        # Both endpoints take the same parameters; only the order differs, which the cursor
+        # on created_at_i does not need (it takes the oldest hit of whatever came back).
+        return await _search(job, "search", params, what)
+    if fetched.status == 404:
+        raise SourceFault(f"HN search has no /api/v1/{endpoint} (HTTP 404).")
     return envelope(load_json(fetched.body, f"HN search's answer for {what}"), what)
 
 
