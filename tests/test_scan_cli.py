@@ -168,8 +168,12 @@ def test_building_the_parser_loads_no_pdf_code(cli_env, tmp_path) -> None:
     proc = subprocess.run(
         [sys.executable, "-c", code], env=cli_env, capture_output=True, text=True, timeout=60
     )
+    # collect_cli adds `collect industry` from the industry package's small cli module
     loaded = proc.stdout.strip()
-    assert loaded == "['trendbot.collectors.cli', 'trendbot.collectors.collect_cli']", proc.stderr
+    assert loaded == (
+        "['trendbot.collectors.cli', 'trendbot.collectors.collect_cli', "
+        "'trendbot.collectors.industry', 'trendbot.collectors.industry.cli']"
+    ), proc.stderr
 
 
 def test_the_cli_constants_match_the_modules_they_stand_for() -> None:

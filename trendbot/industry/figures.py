@@ -42,7 +42,7 @@ SHARE_METRICS = frozenset(
 )
 # Metrics whose share is of a pseudo-series total (the month's job ads), not of the frameworks'.
 SHARE_OF_TOTAL = frozenset({"hn-hiring", "stackoverflow-questions", "arxiv-mentions"})
-_FAMILY_SUFFIXES = ("-month", "-window")
+_FAMILY_SUFFIXES = ("-month", "-window", "-day")
 _PAREN = re.compile(r"\s*\([^()]*\)")
 
 
