@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,14 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
         TRENDBOT_ENV_FILE=str(tmp_path / "no.env"),
     )
     return env
+
+
+@pytest.fixture
+def public_dir():
+    """A folder other users can enter (pytest's own temp folders are private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="trendbot-ro-"))
+    path.chmod(0o755)
+    yield path
+    for p in [path, *path.rglob("*")]:
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    shutil.rmtree(path)

@@ -150,6 +150,7 @@ class Loopback:
     in_flight: int = 0
     max_in_flight: int = 0
     _routes: dict[str, _Route] = field(default_factory=dict)
+    _fallback: Callable[[web.Request], Any] | None = None
     _server: TestServer | None = None
     _base: str = ""
 
@@ -183,6 +184,12 @@ class Loopback:
         self._routes[path] = _Route([], handler=fn)
         return self
 
+    def fallback(self, fn: Callable[[web.Request], Any]) -> Loopback:
+        """Answer every path that has no route with ``fn(request) -> Reply`` (sync or async):
+        a whole fake API behind one server."""
+        self._fallback = fn
+        return self
+
     def hits(self, path: str) -> list[Recorded]:
         return [r for r in self.requests if r.path == path]
 
@@ -199,6 +206,8 @@ class Loopback:
             )
         )
         route = self._routes.get(request.path)
+        if route is None and self._fallback is not None:
+            route = _Route([], handler=self._fallback)
         if route is None:
             return web.Response(status=404, text=f"no route for {request.path}")
         if route.handler is not None:

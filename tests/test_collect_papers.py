@@ -307,3 +307,50 @@ def test_collect_rejects_bad_input_in_one_sentence(cli_env):
 
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("signals", allow_module_level=True)
+
+
+# -- OpenReview: a login, PDFs in zips of up to 50, a paper the zip lacks fetched on its own ------
+async def test_an_openreview_venue_year_reads_pdfs_from_zips_with_the_login(tmp_path):
+    import io
+    import zipfile
+
+    from aiohttp import web
+
+    from tests.test_papers_openreview import CREDS, ERRORS, login_ok, v2_notes
+
+    pdfs = {f"note{n:05d}": p.pdf for n, p in enumerate(papers()[:6])}
+
+    def attachment(request: web.Request) -> Reply:
+        assert request.headers["Authorization"].startswith("Bearer ")
+        ids = request.query["ids"].split(",")
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            for note_id in ids[:-1]:  # the zip lacks the last paper of the batch
+                zf.writestr(f"{note_id}.pdf", pdfs[note_id])
+        return Reply(200, buf.getvalue(), content_type="application/zip")
+
+    def single(request: web.Request) -> Reply:
+        assert request.headers["Authorization"].startswith("Bearer ")
+        return Reply(200, pdfs[request.query["id"]], content_type="application/pdf")
+
+    store = open_store(tmp_path / "t.db")
+    async with Loopback() as srv:
+        srv.handler("/login", login_ok)
+        srv.handler("/notes", v2_notes(6, "ICLR.cc/2024/Conference"))
+        srv.handler("/attachment", attachment)
+        srv.handler("/pdf", single)
+        http = fast_client(srv)
+        http.env.update(CREDS)
+        async with (
+            http,
+            PaperCollector(store, settings_for(srv), Options(workers=2), http=http) as collector,
+        ):
+            report = await collector.collect("ICLR", 2024)
+        zips, singles = srv.hits("/attachment"), srv.hits("/pdf")
+    assert report.error is None and report.written, report.error
+    assert (report.total, report.failed) == (6, 0)
+    assert len(zips) == 1 and len(singles) == 1  # one zip for six, and the one it lacked
+    assert singles[0].query["id"] == "note00005"
+    assert report.counts["final"] == expected(papers()[:6])["final"]
+    assert ERRORS["login_ok"]["token"] in zips[0].headers["Authorization"]
+    store.close()

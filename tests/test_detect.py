@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pickle
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -19,6 +20,7 @@ from trendbot.collectors.detect import (
     RuleSet,
     detect,
     detect_all,
+    nfkc,
     normalise,
     required_literal,
 )
@@ -71,6 +73,114 @@ def test_normalise_lower_cases_and_collapses_whitespace() -> None:
     assert normalise("  PyTorch\n\nAND\tJAX  ") == "pytorch and jax"
     assert normalise("") == ""
     assert normalise("\n\n") == ""
+
+
+# -- the fast paths of normalise: the same text as the plain definitions ---------------------------
+def reference_normalise(text: str) -> str:
+    """``normalise`` as first written: NFKC of the whole text, one Python step per line-end
+    hyphen. The fast one (NFKC line by line, the hyphens by regex) must give the same text."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u2010", "-")
+    text = re.sub(r"\xad[ \t]*\r?\n", "", text).replace("\xad", "")
+    text = text.replace("\x02", "\ufffe")
+    text = re.sub(r"-[ \t]*\r?\n", "\ufffe", text)
+    if "\ufffe" in text:
+
+        def before(piece: str) -> str:
+            part = piece[-60:]
+            if not part or part[-1].isspace():
+                return ""
+            word = part.rsplit(None, 1)[-1]
+            if len(word) == len(part) < len(piece) and not piece[-61].isspace():
+                word = re.sub(r"^\w+", "", word)
+            return word
+
+        def after(piece: str) -> str:
+            part = piece[:60]
+            if not part or part[0].isspace():
+                return ""
+            word = part.split(None, 1)[0]
+            if len(word) == 60 < len(piece) and not piece[60].isspace():
+                word = re.sub(r"\w+$", "", word)
+            return word
+
+        pieces = text.split("\ufffe")
+        kept = []
+        for i in range(1, len(pieces)):
+            pieces[i] = pieces[i].lstrip(" \t\r\n")
+            kept.append(f"{before(pieces[i - 1])}-{after(pieces[i])}")
+        text = "".join(pieces) + " \x00 " + " \x00 ".join(kept)
+    return _collapse(text.lower())
+
+
+def _collapse(text: str) -> str:
+    """Lower-cased text with every run of whitespace one space, as first written."""
+    text = text.replace("\r\n", " ")
+    for space in "\n\r\t\f\v\x1c\x1d\x1e\x1f\x85\u1680\u2028\u2029":
+        text = text.replace(space, " ")
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return text.strip(" ")
+
+
+# Characters that make the fast paths work: line breaks, every kind of hyphen mark, spaces that
+# str.split() knows and NFKC does not change, letters that compose (u + U+0308 → ü) or
+# decompose (ﬂ, full-width, Hangul), word characters and not, and words longer than the
+# 60-character window around a hyphen.
+_TRICKY = [
+    "a", "b", "J", "x", "_", "1", ".", " ", "\t", "\r", "\n", "\r\n", "\f", "\x1c", "\u2028",
+    "\xa0", "\u3000", "-", "\u2010", "\u2011", "\xad", "\x02", "\ufffe", "u\u0308", "\u0308",
+    "\u0301", "\ufb02", "\uff4a", "\u1100", "\u1161", "\u11a8", "\u00a8", "\u2212", "\u0130",
+    "\U0001d400", "\u0915\u093c",
+]  # fmt: skip
+_LONG = st.sampled_from(["a", "b_", "x."]).flatmap(
+    lambda w: st.integers(55, 66).map(lambda n: (w * n)[:n])
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_TRICKY), _LONG), max_size=40).map("".join))
+def test_normalise_equals_the_plain_definition(text: str) -> None:
+    assert normalise(text) == reference_normalise(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_normalise_equals_the_plain_definition_on_any_text(text: str) -> None:
+    assert normalise(text) == reference_normalise(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_TRICKY), st.text(max_size=5)), max_size=40).map("".join))
+def test_nfkc_line_by_line_equals_nfkc_of_the_whole(text: str) -> None:
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_a_line_feed_is_a_normalization_boundary_for_every_character() -> None:
+    """Why ``nfkc`` may normalise line by line: next to a line feed, no character of Unicode
+    (as this Python knows it) composes, reorders or decomposes differently."""
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        c = chr(cp)
+        alone = unicodedata.normalize("NFKC", c)
+        assert unicodedata.normalize("NFKC", c + "\n") == alone + "\n", hex(cp)
+        assert unicodedata.normalize("NFKC", "\n" + c) == "\n" + alone, hex(cp)
+
+
+def test_text_that_is_not_nfkc_is_still_normalised() -> None:
+    # a ligature, full-width letters, a letter and its combining mark, on lines of their own
+    text = (
+        "plain ascii line\nuses tensor\ufb02ow\n\uff2a\uff21\uff38 code\n"
+        "M\u00fcller and Mu\u0308ller"
+    )
+    assert nfkc(text) == "plain ascii line\nuses tensorflow\nJAX code\nM\u00fcller and M\u00fcller"
+    assert scan("uses tensor\ufb02ow").terms == {"tensorflow": ("tensorflow",)}
+    assert scan("written in \uff2a\uff21\uff38").terms == {"jax": (r"re:\bjax\b",)}
+    assert nfkc("ascii only") == "ascii only"
+    assert nfkc("caf\u00e9 \u2212 \u03b1") == "caf\u00e9 \u2212 \u03b1"  # NFKC already
 
 
 PLAIN_TERMS = sorted(

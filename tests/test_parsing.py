@@ -202,6 +202,26 @@ _words = st.sampled_from(
         "NAACL",
         "hlt",
         "x" * 60,
+        # the paper and industry commands (issues 8 and 9)
+        "!papers",
+        "!paper",
+        "!industry",
+        "!trend",
+        "!compare",
+        "!metrics",
+        "modern",
+        "--method modern",
+        "jax",
+        "pytorch",
+        "both",
+        "failed",
+        "page",
+        "3",
+        "pypi-downloads",
+        "github-stars",
+        "hn-hiring",
+        "since",
+        "source:nope",
     ]
 )
 

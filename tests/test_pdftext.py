@@ -96,7 +96,7 @@ def test_a_scan_has_no_text_and_is_not_a_paper_that_names_nothing(papers) -> Non
     [
         (pdfgen.corrupt_pdf, "it is not a PDF, or it is damaged"),
         (lambda: pdfgen.HTML_ERROR_PAGE, "it is not a PDF, or it is damaged"),
-        (pdfgen.empty_pdf, "it is not a PDF, or it is damaged"),
+        (pdfgen.empty_pdf, "it has no pages"),
         (lambda: b"", "the file is empty"),
         (pdfgen.encrypted_pdf, "it is encrypted and needs a password"),
     ],
@@ -107,6 +107,51 @@ def test_unreadable_files_fail_with_a_sentence(make, reason: str) -> None:
     assert (pdf.status, pdf.pages, pdf.text, pdf.reason) == ("failed", 0, "", reason)
     paper = analyse(make())
     assert paper.status == "failed" and paper.reason == reason and paper.detections == {}
+
+
+def test_the_reason_for_a_file_does_not_depend_on_the_file_before_it(papers) -> None:
+    """pdfium keeps its last error per process: an empty PDF read after a damaged one must not
+    inherit "damaged", nor one read after a good file "pdfium: … Success"."""
+    for before in (pdfgen.corrupt_pdf(), papers["nothing"], pdfgen.encrypted_pdf()):
+        extract(before)
+        assert extract(pdfgen.empty_pdf()).reason == "it has no pages"
+        assert extract(pdfgen.HTML_ERROR_PAGE).reason == "it is not a PDF, or it is damaged"
+
+
+def helper_text(data: bytes) -> str:
+    """The text as pypdfium2's helper objects give it (what ``extract`` gave before it called
+    pdfium directly): every page's ``get_text_range()``, joined by line breaks."""
+    doc = pdfium.PdfDocument(data)
+    try:
+        texts = []
+        for i in range(len(doc)):
+            page = doc[i]
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return "\n".join(texts)
+    finally:
+        doc.close()
+
+
+def test_extract_gives_exactly_the_text_of_pypdfiums_helpers(papers, tmp_path: Path) -> None:
+    corpus = pdfgen.Corpus(tmp_path, count=3, templates=6, seed=11, engine="matplotlib").build()
+    files = [papers[k] for k in ("pytorch", "typeset", "google", "scan_stamped")]
+    files += [p.path.read_bytes() for p in corpus]
+    files.append(pdfgen.encrypted_pdf())  # fails to open either way
+    for data in files[:-1]:
+        assert extract(data).text == helper_text(data)
+    assert extract(files[-1]).status == "failed"
+
+
+def test_the_text_buffer_grows_for_a_page_with_more_text_than_it_holds() -> None:
+    from trendbot.collectors import pdftext
+
+    small = pdftext._text_buffer(10)
+    assert len(small) >= 10 and pdftext._text_buffer(5) is small  # reused, not remade
+    big = pdftext._text_buffer(len(small) + 1)
+    assert len(big) > len(small) and pdftext._text_buffer(len(small)) is big
 
 
 def test_the_encrypted_fixture_is_really_encrypted() -> None:
@@ -279,3 +324,61 @@ def test_corpus_papers_name_what_was_put_in_them(engine: str, tmp_path: Path) ->
         result = analyse(paper.path.read_bytes())
         assert result.status == "ok" and result.pages == paper.pages >= 7
         assert set(result.detections["modern"].terms) == paper.named, paper.path.name
+
+
+# -- the worker's tuning ---------------------------------------------------------------------------
+_FAULTS = """
+import resource, sys
+from trendbot.collectors.pdftext import _keep_freed_memory, extract
+data = open(sys.argv[1], "rb").read()
+kept = _keep_freed_memory() if sys.argv[2] == "tuned" else None
+extract(data)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(10):
+    extract(data)
+print(kept, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(not pdfgen.latex_available(), reason="no pdflatex here")
+def test_a_worker_keeps_freed_memory_instead_of_faulting_it_back_in(tmp_path: Path) -> None:
+    """A typeset page makes pdfium allocate and free a few hundred kB; with glibc's defaults
+    each page got fresh pages from the kernel (thousands of minor faults per paper)."""
+    import subprocess
+    import sys
+
+    (paper,) = pdfgen.Corpus(tmp_path, count=1, seed=3, engine="latex").build()
+    faults = {}
+    for mode in ("default", "tuned"):
+        proc = subprocess.run(
+            [sys.executable, "-c", _FAULTS, str(paper.path), mode],
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        kept, count = proc.stdout.split()
+        faults[mode] = int(count)
+        assert kept == ("True" if mode == "tuned" else "None")
+    assert faults["default"] > 1000 and faults["tuned"] * 20 < faults["default"], faults
+
+
+def test_the_fork_server_preloads_the_reader_and_keeps_what_others_asked_for() -> None:
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    from trendbot.collectors import pdftext
+
+    context = multiprocessing.get_context("forkserver")
+    server = forkserver._forkserver
+    saved = list(server._preload_modules)
+    try:
+        context.set_forkserver_preload(["__main__", "trendbot.charts.render"])
+        pdftext._preload_in_forkserver(context)
+        pdftext._preload_in_forkserver(context)  # twice: nothing twice
+        assert server._preload_modules == [
+            "__main__",
+            "trendbot.charts.render",
+            "trendbot.collectors.pdftext",
+            "pypdfium2",
+            "pebble",
+        ]
+    finally:
+        context.set_forkserver_preload(saved)

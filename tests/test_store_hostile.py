@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
 from tests.test_cli import TRENDBOT
+from tests.unprivileged import as_nobody
 from trendbot.commands import Context, run
 from trendbot.storage import Store, StoreError, open_store
 from trendbot.storage import store as store_module
@@ -177,31 +174,6 @@ def test_the_cli_on_a_busy_store_is_one_sentence(cli_env, tmp_path):
 
 
 # -- read-only places ------------------------------------------------------------------------
-def as_nobody(cmd: list[str], env: dict[str, str], cwd: Path | None = None):
-    """Run ``cmd`` as an unprivileged user (file permissions bind root not at all)."""
-    if os.geteuid() != 0:
-        return subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
-    setpriv = shutil.which("setpriv")
-    if not setpriv:
-        pytest.skip("running as root and setpriv is missing: cannot test permissions")
-    drop = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-    probe = subprocess.run([*drop, sys.executable, "-c", "import trendbot"], capture_output=True)
-    if probe.returncode != 0:
-        pytest.skip("the unprivileged user cannot run this checkout's Python")
-    return subprocess.run([*drop, *cmd], env=env, cwd=cwd, capture_output=True, text=True)
-
-
-@pytest.fixture
-def public_dir():
-    """A folder other users can enter (pytest's own temp folders are private to root)."""
-    path = Path(tempfile.mkdtemp(prefix="trendbot-ro-"))
-    path.chmod(0o755)
-    yield path
-    for p in [path, *path.rglob("*")]:
-        p.chmod(0o755 if p.is_dir() else 0o644)
-    shutil.rmtree(path)
-
-
 def test_a_wal_store_in_a_read_only_folder_opens_read_only_and_says_so(cli_env, public_dir):
     folder = public_dir / "data"
     folder.mkdir()

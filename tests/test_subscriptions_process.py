@@ -110,13 +110,13 @@ async def test_subscriptions_with_a_collector_process_a_kill_9_and_a_403(tmp_pat
             await collect(collect_env, 2022)
             await emu.wait_for(lambda: len(updates(emu, papers_ch)) == 2, 30)
             bot.send_signal(signal.SIGKILL)
-            await bot.wait()
+            await bot.communicate()  # reaped, and its pipes closed
             open_posts = db_rows(db, "SELECT channel_id FROM update_posts WHERE state = 'intent'")
             assert (papers_ch,) in open_posts  # posted, but not recorded as posted
         finally:
             if bot.returncode is None:
                 bot.kill()
-                await bot.wait()
+                await bot.communicate()
 
         identified = len(emu.identifies)
         bot = await start(["run"], run_env)

@@ -23,6 +23,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -171,6 +172,21 @@ def arxiv_rate_exceeded(status: int, headers: Mapping[str, str], body: bytes) ->
     return None
 
 
+def hf_ratelimit(status: int, headers: Mapping[str, str], body: bytes) -> Throttle | None:
+    """Hugging Face: the IETF draft header ``RateLimit: "api";r=<remaining>;t=<seconds>``. A 429
+    waits ``t`` seconds; a good answer with ``r=0`` makes the next request wait ``t``."""
+    raw = _header(headers, "ratelimit")
+    if raw is None:
+        return None
+    fields = dict(re.findall(r";\s*([a-z]+)\s*=\s*(\d+)", raw.lower()))
+    wait = float(fields["t"]) if "t" in fields else None
+    if status == 429:
+        return Throttle(wait, "Hugging Face HTTP 429 (RateLimit header)")
+    if 200 <= status < 300 and fields.get("r") == "0" and wait is not None:
+        return Throttle(wait, "Hugging Face rate limit used up until its window resets", False)
+    return None
+
+
 def openreview_rate_limit(status: int, headers: Mapping[str, str], body: bytes) -> Throttle | None:
     """OpenReview's 429 is JSON: ``{"name": "RateLimitError", "details": {"resetTime": ISO}}``."""
     if status != 429:
@@ -208,16 +224,19 @@ class SourcePolicy:
 
 
 # The sources trendbot knows, with manners taken from each one's documented or observed limits
-# (see the README's "Collectors" section). Paper sites publish no limit: one request a second.
+# (see the README's "Collectors" sections). Paper sites publish no limit and serve static files:
+# two requests a second, two at a time (a 1,300-paper venue-year in about 11 minutes; the 2019
+# study fetched one PDF after another); `trendbot collect papers --rate` changes it.
+PAPER_SITE = {"rate": 2.0, "burst": 2, "concurrency": 2}
 DEFAULT_POLICIES: dict[str, SourcePolicy] = {
     p.name: p
     for p in (
-        SourcePolicy("neurips", "NEURIPS_BASE_URL"),
-        SourcePolicy("pmlr", "PMLR_BASE_URL"),
-        SourcePolicy("cvf", "CVF_BASE_URL"),
-        SourcePolicy("ecva", "ECVA_BASE_URL"),
+        SourcePolicy("neurips", "NEURIPS_BASE_URL", **PAPER_SITE),
+        SourcePolicy("pmlr", "PMLR_BASE_URL", **PAPER_SITE),
+        SourcePolicy("cvf", "CVF_BASE_URL", **PAPER_SITE),
+        SourcePolicy("ecva", "ECVA_BASE_URL", **PAPER_SITE),
         SourcePolicy("acl_xml", "ACL_ANTHOLOGY_XML_BASE_URL"),
-        SourcePolicy("acl", "ACL_ANTHOLOGY_BASE_URL"),
+        SourcePolicy("acl", "ACL_ANTHOLOGY_BASE_URL", **PAPER_SITE),
         # OpenReview: 500 notes requests per hour per account; one every two seconds stays far
         # below it. Its 429 names resetTime (up to an hour): cap the wait at 15 minutes.
         SourcePolicy(
@@ -245,7 +264,7 @@ DEFAULT_POLICIES: dict[str, SourcePolicy] = {
             concurrency=1,
             signals=(stackexchange_backoff,),
         ),
-        SourcePolicy("hf", "HF_BASE_URL", rate=1.0),
+        SourcePolicy("hf", "HF_BASE_URL", rate=1.0, signals=(hf_ratelimit,)),
         SourcePolicy(
             "arxiv",
             "ARXIV_BASE_URL",
@@ -442,15 +461,17 @@ class HttpClient:
         params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         headers: Mapping[str, str] | None = None,
         json_body: Any = None,
+        data: bytes | str | None = None,
         etag: str | None = None,
         check: Callable[[bytes], object] | None = None,
         max_body: int | None = None,
         timeout: float | None = None,
         ok_statuses: Sequence[int] = (),
     ) -> Fetched:
-        """One request with retries. ``check`` validates the body (raise to call it malformed
-        and retry); ``etag`` sends ``If-None-Match`` and turns a 304 into ``not_modified``;
-        statuses in ``ok_statuses`` (e.g. 404 where "absent" is an answer) are returned as is.
+        """One request with retries. ``json_body`` or ``data`` (raw bytes, e.g. an SQL query) is
+        the request body. ``check`` validates the body (raise to call it malformed and retry);
+        ``etag`` sends ``If-None-Match`` and turns a 304 into ``not_modified``; statuses in
+        ``ok_statuses`` (e.g. 404 where "absent" is an answer) are returned as is.
         """
         if self._session is None:
             raise RuntimeError("HttpClient is not open: use 'async with HttpClient(...)'.")
@@ -466,7 +487,7 @@ class HttpClient:
             nonlocal attempts
             attempts += 1
             return await self._attempt(
-                state, method, url, params, send_headers, json_body, check,
+                state, method, url, params, send_headers, (json_body, data), check,
                 max_body or policy.max_body, timeout, ok_statuses, attempts,
             )  # fmt: skip
 
@@ -532,7 +553,7 @@ class HttpClient:
         url: str,
         params: Any,
         headers: dict[str, str],
-        json_body: Any,
+        payload: tuple[Any, bytes | str | None],
         check: Callable[[bytes], object] | None,
         max_body: int,
         timeout: float | None,
@@ -562,7 +583,8 @@ class HttpClient:
                     url,
                     params=params,
                     headers=headers,
-                    json=json_body,
+                    json=payload[0],
+                    data=payload[1],
                     timeout=client_timeout,
                 ) as resp:
                     status = resp.status

@@ -42,7 +42,7 @@ SHARE_METRICS = frozenset(
 )
 # Metrics whose share is of a pseudo-series total (the month's job ads), not of the frameworks'.
 SHARE_OF_TOTAL = frozenset({"hn-hiring", "stackoverflow-questions", "arxiv-mentions"})
-_FAMILY_SUFFIXES = ("-month", "-window")
+_FAMILY_SUFFIXES = ("-month", "-window", "-day")
 _PAREN = re.compile(r"\s*\([^()]*\)")
 
 
@@ -169,20 +169,9 @@ def newest_values(
             if v is None or (since and v.date < since):
                 continue
             cur = best.get(fw)
-            if cur is None or _newer(v, cur, rank):
+            if cur is None or db.newer(v, cur, rank):
                 best[fw] = v
     return best
-
-
-def _newer(a: MetricValue, b: MetricValue, rank: dict[str, int]) -> bool:
-    if a.date != b.date:
-        return a.date > b.date
-    ra, rb = rank.get(a.source_id, len(rank)), rank.get(b.source_id, len(rank))
-    if ra != rb:
-        return ra < rb
-    if a.collected_at != b.collected_at:
-        return a.collected_at > b.collected_at
-    return a.source_id < b.source_id
 
 
 def snapshot(

@@ -175,12 +175,14 @@ def latest_values(
             if rows:
                 v = _value(rows[0])
                 cur = best.get(framework)
-                if cur is None or _better(v, cur, rank):
+                if cur is None or newer(v, cur, rank):
                     best[framework] = v
     return [best[f] for f in sorted(best)]
 
 
-def _better(a: MetricValue, b: MetricValue, rank: dict[str, int]) -> bool:
+def newer(a: MetricValue, b: MetricValue, rank: dict[str, int]) -> bool:
+    """Whether ``a`` beats ``b`` as the newest figure: the later date; on a tie the source the
+    catalogue ranks first, then the later collection."""
     if a.date != b.date:
         return a.date > b.date
     ra, rb = rank.get(a.source_id, len(rank)), rank.get(b.source_id, len(rank))
@@ -363,3 +365,164 @@ def year_sum(
         (source, metric, framework, f"{year}-01-01", f"{year}-12-31"),
     )[0]
     return float(total), int(n)
+
+
+# -- writing (the industry collectors) ------------------------------------------------------------
+# Collected rows are written here, never by the collectors themselves: one transaction per
+# collector run, so a reader sees a run's numbers change once, completely, and a failed run
+# changes nothing.
+
+INDUSTRY_COLLECTION = "industry-collection"  # the ``sources.kind`` of a collector's source
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One figure a collector found; the unit comes from the metric catalogue."""
+
+    source_id: str
+    metric: str
+    framework: str
+    date: str
+    value: float
+    method: str
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    rows: int  # rows offered
+    changed: int  # rows inserted or whose value, unit or method changed
+    data_version: int  # after the save
+
+
+# A new row is inserted; a stored row is rewritten only when its number, unit or method changed,
+# and keeps its collected_at otherwise: re-collecting an unchanged day writes nothing at all.
+_UPSERT = """
+    INSERT INTO metrics (source_id, metric, framework, date, value, unit, method, collected_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (source_id, metric, framework, date) DO UPDATE SET
+        value = excluded.value, unit = excluded.unit, method = excluded.method,
+        collected_at = excluded.collected_at
+    WHERE metrics.value IS NOT excluded.value OR metrics.unit IS NOT excluded.unit
+       OR metrics.method IS NOT excluded.method
+"""
+
+
+def _units(rows: Sequence[MetricRow]) -> dict[str, str]:
+    from trendbot.industry.catalog import load_catalog
+
+    catalog = load_catalog()
+    units: dict[str, str] = {}
+    for name in {r.metric for r in rows}:
+        definition = catalog.get(name)
+        if definition is None:
+            raise ValueError(f"metric {name!r} is not in the metric catalogue")
+        units[name] = definition.unit
+    return units
+
+
+def save_metrics(
+    store: Store,
+    sources: Sequence[dict[str, str]],
+    rows: Sequence[MetricRow],
+    *,
+    etags: dict[str, str] | None = None,
+    collected_at: str | None = None,
+) -> SaveOutcome:
+    """Store one collector run's rows, its sources' provenance and its ETags in one transaction.
+
+    ``sources`` are ``sources`` rows (id, name, url, citation), one for every source a row
+    names; their kind is set to ``industry-collection`` and their collected_at to the run's
+    date. ``data_version`` moves by exactly one when any value changed (the row triggers would
+    move it once per row) and not at all when nothing did.
+    """
+    from trendbot.storage.papers import ensure_source, now_iso
+
+    stamp = collected_at or now_iso()
+    units = _units(rows)
+    known = {s["id"] for s in sources}
+    stray = sorted({r.source_id for r in rows} - known)
+    if stray:
+        raise ValueError(f"rows name source {stray[0]!r}, which has no provenance row")
+    conn = store.conn
+    with store._lock, conn:
+        before = _version(conn)
+        for source in sources:
+            row = {**source, "kind": INDUSTRY_COLLECTION, "collected_at": stamp[:10]}
+            ensure_source(conn, row)
+        params = [_params(r, units[r.metric], stamp) for r in rows]
+        cur = conn.executemany(_UPSERT, params)
+        changed = max(cur.rowcount, 0) if rows else 0  # rows written; trigger writes not counted
+        conn.executemany(
+            "INSERT INTO http_etags (url, etag, fetched_at) VALUES (?, ?, ?) ON CONFLICT(url)"
+            " DO UPDATE SET etag = excluded.etag, fetched_at = excluded.fetched_at",
+            [(url, tag, stamp) for url, tag in (etags or {}).items()],
+        )
+        version = before
+        if _version(conn) != before:
+            version = before + 1
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", (str(version),))
+    store.refresh()
+    return SaveOutcome(len(rows), changed, version)
+
+
+def _params(r: MetricRow, unit: str, stamp: str) -> tuple:
+    return (r.source_id, r.metric, r.framework, r.date, float(r.value), unit, r.method, stamp)
+
+
+def _version(conn) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+# -- what a collector has stored already (to plan an incremental run) ------------------------------
+def stored_dates(
+    store: Store, source_id: str, metric: str, frameworks: Sequence[str]
+) -> dict[str, set[str]]:
+    """framework → the dates it has rows for, from this source (one key range each)."""
+    out: dict[str, set[str]] = {}
+    for framework in frameworks:
+        rows = store._rows(
+            "SELECT date FROM metrics WHERE source_id = ? AND metric = ? AND framework = ?",
+            (source_id, metric, framework),
+        )
+        out[framework] = {r[0] for r in rows}
+    return out
+
+
+def date_span(store: Store, source_id: str, metric: str, framework: str) -> tuple[str, str] | None:
+    """(first, last) date of a source's series, or None when it has no rows."""
+    row = store._rows(
+        "SELECT min(date), max(date) FROM metrics WHERE source_id = ? AND metric = ?"
+        " AND framework = ?",
+        (source_id, metric, framework),
+    )
+    return (row[0][0], row[0][1]) if row and row[0][0] is not None else None
+
+
+def value_at(
+    store: Store, source_id: str, metric: str, framework: str, date: str | None = None
+) -> MetricValue | None:
+    """The source's value on ``date`` exactly, or its latest value when ``date`` is None."""
+    if date is None:
+        rows = store._rows(
+            f"SELECT {_COLS} FROM metrics WHERE source_id = ? AND metric = ? AND framework = ?"
+            " ORDER BY date DESC LIMIT 1",
+            (source_id, metric, framework),
+        )
+    else:
+        rows = store._rows(
+            f"SELECT {_COLS} FROM metrics WHERE source_id = ? AND metric = ? AND framework = ?"
+            " AND date = ?",
+            (source_id, metric, framework, date),
+        )
+    return _value(rows[0]) if rows else None
+
+
+def etags(store: Store, urls: Sequence[str]) -> dict[str, str]:
+    """The stored ETag of each URL that has one (validators for conditional requests)."""
+    out: dict[str, str] = {}
+    for url in urls:
+        row = store._rows("SELECT etag FROM http_etags WHERE url = ?", (url,))
+        if row:
+            out[url] = row[0][0]
+    return out

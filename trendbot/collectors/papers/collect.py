@@ -239,6 +239,14 @@ class PaperCollector:
             await self._pool.start()
         return self._pool
 
+    def _reader_count(self) -> int:
+        """How many reader processes there are (or will be, once ``_reader`` starts them)."""
+        if self._pool is not None:
+            return max(1, getattr(self._pool, "workers", 2))
+        from trendbot.collectors.pdftext import default_workers
+
+        return max(1, self.options.workers or default_workers())
+
     def methods(self) -> list[Method]:
         by_name = {m.name: m for m in self.store.methods().values()}
         missing = [n for n in self.options.methods if n not in by_name]
@@ -416,11 +424,10 @@ class PaperCollector:
         batch: list[db.PaperResult] = []
         try:
             if todo:
-                reader = await self._reader()
                 pdfs: asyncio.Queue = asyncio.Queue(maxsize=self.options.downloads * 2)
                 results: asyncio.Queue = asyncio.Queue()
 
-                async def read() -> None:
+                async def read(reader: Any) -> None:
                     while (item := await pdfs.get()) is not None:
                         paper, data, problem = item
                         if problem is not None:
@@ -429,11 +436,13 @@ class PaperCollector:
                             result = to_result(paper.id, await reader.analyse(data), methods)
                         await results.put(result)
 
-                readers = max(1, getattr(reader, "workers", 2)) + 1
+                readers = self._reader_count() + 1
                 async with _first_error(), asyncio.TaskGroup() as tg:
+                    # The first PDFs download while the reader processes start (~0.2 s).
                     tg.create_task(self._download_all(source, venue, year, todo, pdfs, readers))
+                    reader = await self._reader()
                     for _ in range(readers):
-                        tg.create_task(read())
+                        tg.create_task(read(reader))
                     last_flush = asyncio.get_running_loop().time()
                     for _ in range(len(todo)):
                         result = await results.get()
@@ -490,7 +499,12 @@ class PaperCollector:
                 await out.put(None)
 
     async def _pdf(
-        self, source: str, venue: str, year: int, paper: db.Todo
+        self,
+        source: str,
+        venue: str,
+        year: int,
+        paper: db.Todo,
+        headers: dict[str, str] | None = None,
     ) -> tuple[bytes, str | None]:
         kept = self._kept_path(venue, year, paper.id)
         if kept is not None and kept.is_file():
@@ -498,7 +512,7 @@ class PaperCollector:
         if not paper.pdf_url:
             return b"", "the listing gives no PDF for this paper"
         try:
-            got = await self.http.get(_pdf_source(source), paper.pdf_url)
+            got = await self.http.get(source, paper.pdf_url, headers=headers)
         except FetchError as exc:
             return b"", exc.reason
         await self._keep(kept, got.body)
@@ -559,7 +573,8 @@ class PaperCollector:
                     await self._keep(self._kept_path(venue, year, paper.id), found[note_id])
                     await queue.put((paper, found[note_id], None))
                 else:
-                    await queue.put((paper, *await self._pdf("openreview", venue, year, paper)))
+                    one = await self._pdf(src, venue, year, paper, headers)
+                    await queue.put((paper, *one))
 
 
 @contextlib.asynccontextmanager
@@ -573,11 +588,6 @@ async def _first_error():
         while isinstance(first, BaseExceptionGroup):
             first = first.exceptions[0]
         raise first from None
-
-
-def _pdf_source(source: str) -> str:
-    """The HttpClient source (host policy) PDFs of a paper source come from."""
-    return {"acl": "acl", "openreview": "openreview"}.get(source, source)
 
 
 def _unzip_pdfs(body: bytes, ids: Sequence[str]) -> dict[str, bytes]:

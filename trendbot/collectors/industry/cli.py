@@ -1,0 +1,188 @@
+"""`trendbot collect industry [--metric …] [--framework …] [--since …] [--json]`.
+
+Progress goes to stderr (a bar per collector when stderr is a terminal); stdout gets one line per
+collector, or with ``--json`` one JSON object per (metric, framework): the latest date and value
+stored after the run, its source, and the collector's outcome. The exit status is 1 when a
+collector failed (what it had stored before is kept), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class BarProgress:
+    """A tqdm bar per collector on stderr, all advancing together (the collectors run at once).
+
+    (A ``collectors.industry.base.Progress``; not a subclass, so that building the command-line
+    parser, which every ``trendbot`` start does, imports nothing heavy.)"""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict = {}
+
+    def plan(self, collector: str, total: int) -> None:
+        if not self.enabled:
+            return
+        bar = self.bars.get(collector)
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(
+                total=total,
+                desc=collector,
+                unit="step",
+                file=sys.stderr,
+                position=len(self.bars),
+                dynamic_ncols=True,
+                leave=True,
+            )
+            self.bars[collector] = bar
+        else:
+            bar.total = total
+            bar.refresh()
+
+    def advance(self, collector: str, n: int = 1) -> None:
+        bar = self.bars.get(collector)
+        if bar is not None:
+            bar.update(n)
+
+    def done(self, collector: str, status: str) -> None:
+        bar = self.bars.pop(collector, None)
+        if bar is not None:
+            bar.set_postfix_str(status)
+            bar.close()
+
+
+def summary(report) -> str:
+    """One line per collector run."""
+    name = report.collector
+    if report.status == "failed":
+        return f"{name}: failed, nothing stored: {report.error}"
+    free = ""
+    if report.not_modified:
+        free = f", {report.not_modified:,} not modified"
+        if name == "github":
+            free += f" (GitHub quota used: {report.requests - report.not_modified:,})"
+    line = (
+        f"{name}: ok, {_n(report.rows, 'value')} ({report.changed:,} new or changed), "
+        f"{_n(report.requests, 'request')}{free}"
+    )
+    if report.notes:
+        shown = report.notes[:5]
+        more = len(report.notes) - len(shown)
+        line += "".join(f"\n  {n}" for n in shown) + (f"\n  … and {more} more" if more else "")
+    return line
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def cmd_collect_industry(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    import asyncio
+
+    from trendbot.cli import _open_context, _use_replacement_characters
+    from trendbot.collectors.industry.base import parse_since
+    from trendbot.collectors.industry.run import (
+        UsageError,
+        choose_frameworks,
+        choose_metrics,
+        collect_industry,
+    )
+
+    out = out or sys.stdout
+    _use_replacement_characters()
+    try:
+        choose_metrics(args.metric)
+        choose_frameworks(args.framework)
+        since = parse_since(args.since) if args.since else None
+    except (UsageError, ValueError) as exc:
+        print(f"trendbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    ctx, settings = _open_context(args)
+    store = ctx.store
+    if store.read_only:
+        print(f"trendbot: cannot collect: the database is {store.read_only}.", file=sys.stderr)
+        store.close()
+        return EXIT_USAGE
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    progress = BarProgress(enabled=show)
+    reports: list = []
+    try:
+        results = asyncio.run(
+            collect_industry(
+                store,
+                settings,
+                metrics=args.metric or None,
+                frameworks=args.framework or None,
+                since=since,
+                progress=progress,
+                reports=reports,
+            )
+        )
+    except KeyboardInterrupt:
+        print("trendbot: stopped; collectors that had finished kept their data.", file=sys.stderr)
+        return 130
+    finally:
+        store.close()
+    if args.json:
+        for result in results:
+            print(json.dumps(result.as_json(), ensure_ascii=False), file=out)
+    else:
+        for report in reports:
+            print(summary(report), file=out)
+    out.flush()
+    return EXIT_SOME_FAILED if any(r.status == "failed" for r in reports) else EXIT_OK
+
+
+def add_industry_command(kinds: argparse._SubParsersAction) -> None:
+    industry = kinds.add_parser(
+        "industry",
+        help="update the industry series (GitHub, PyPI downloads, HN job ads, Stack Overflow, "
+        "Hugging Face, arXiv) from their public sources",
+        description=(
+            "Collect the industry metrics from their public sources into the store. The first "
+            "run backfills the history each source has; later runs fetch only what is new "
+            "(GitHub answers 304 for an unchanged repository, at no quota). Each source is "
+            "saved in one transaction: a source that fails changes nothing and says why. "
+            "Optional credentials: GITHUB_TOKEN, STACKEXCHANGE_KEY, HF_TOKEN, CLICKHOUSE_USER."
+        ),
+    )
+    industry.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        help="only these metrics (repeat or comma-separate; default: every collected metric: "
+        "github-stars, -forks, -open-issues, -contributors, pypi-downloads(-day, -month), "
+        "hn-hiring, stackoverflow-questions, hf-models, arxiv-mentions)",
+    )
+    industry.add_argument(
+        "--framework",
+        action="append",
+        default=[],
+        help="only these frameworks, by id or alias (default: every framework, and the "
+        "month totals _all/_ml)",
+    )
+    industry.add_argument(
+        "--since",
+        metavar="DATE",
+        help="where a first backfill starts: 2019, 2019-05 or 2019-05-17 (default: each "
+        "source's own; GitHub star history is always whole)",
+    )
+    industry.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON line per metric and framework: the latest date and value stored",
+    )
+    industry.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        help="progress bars on stderr (default: when stderr is a terminal)",
+    )
+    industry.set_defaults(func=cmd_collect_industry)
