@@ -435,6 +435,7 @@ def save_metrics(
     date. ``data_version`` moves by exactly one when any value changed (the row triggers would
     move it once per row) and not at all when nothing did.
     """
+    from trendbot.storage import outbox
     from trendbot.storage.papers import ensure_source, now_iso
 
     stamp = collected_at or now_iso()
@@ -449,6 +450,11 @@ def save_metrics(
         for source in sources:
             row = {**source, "kind": INDUSTRY_COLLECTION, "collected_at": stamp[:10]}
             ensure_source(conn, row)
+        # What the rows change in the answers (each series' newest figure), read before they
+        # are written; the update event goes into the outbox in this same transaction.
+        news = outbox.metric_changes(
+            conn, [(r.source_id, r.metric, r.framework, r.date, r.value) for r in rows]
+        )
         params = [_params(r, units[r.metric], stamp) for r in rows]
         cur = conn.executemany(_UPSERT, params)
         changed = max(cur.rowcount, 0) if rows else 0  # rows written; trigger writes not counted
@@ -461,6 +467,15 @@ def save_metrics(
         if _version(conn) != before:
             version = before + 1
             conn.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", (str(version),))
+        if news:
+            names = [s.get("name") or s["id"] for s in sources]
+            outbox.record_metrics(
+                conn,
+                news,
+                source="; ".join(dict.fromkeys(names)),
+                rows=len(rows),
+                dates=(min(r.date for r in rows), max(r.date for r in rows)),
+            )
     store.refresh()
     return SaveOutcome(len(rows), changed, version)
 

@@ -145,7 +145,8 @@ def metric_changes(conn: sqlite3.Connection, rows: Iterable[MetricRow]) -> list[
 
     Per (source, metric, framework) only the batch's newest row counts, against the newest
     stored one: that is the figure the industry commands answer with. A row older than what is
-    stored (history filled in) or equal to it changes no answer. ``group`` is the metric name,
+    stored (history filled in), or with the same value (a figure carried to a new date), changes
+    no answer. ``group`` is the metric name,
     ``figure`` the framework id."""
     newest: dict[tuple[str, str, str], tuple[str, float]] = {}
     for source_id, metric, framework, date, value in rows:
@@ -159,8 +160,8 @@ def metric_changes(conn: sqlite3.Connection, rows: Iterable[MetricRow]) -> list[
             " ORDER BY date DESC LIMIT 1",
             (source_id, metric, framework),
         ).fetchone()
-        if stored is not None and (stored[0] > date or (stored[0] == date and stored[1] == value)):
-            continue
+        if stored is not None and (stored[0] > date or stored[1] == value):
+            continue  # history filled in, or the same figure on a newer date: no answer moves
         changes.append(Change(framework, stored[1] if stored else None, value, metric))
     return changes
 
