@@ -5,6 +5,7 @@ writes a real `collection_runs` row into the store, as `trendbot collect industr
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 
@@ -68,9 +69,14 @@ async def test_the_loop_never_blocks_and_stop_ends_a_running_collection(tmp_path
         await asyncio.sleep(0.02)
     assert schedule.last is not None and schedule.last.finished is None
     assert "running for" in schedule.status()
+    child = schedule._proc
+    assert child is not None and child.returncode is None
     started = time.perf_counter()
     await schedule.stop(grace=5.0)
     assert time.perf_counter() - started < 5.0  # SIGTERM ended it, no SIGKILL wait
+    assert child.returncode == -15  # the child itself was stopped, not only the loop
+    with pytest.raises(ProcessLookupError):
+        os.kill(child.pid, 0)
     assert max(lags) < 0.1
     assert store.read(last_runs, prefix="industry") == []  # killed before it wrote anything
     store.close()

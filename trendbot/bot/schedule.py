@@ -78,11 +78,11 @@ class CollectionSchedule:
     async def stop(self, grace: float = 10.0) -> None:
         """Stop the schedule; a running collection gets SIGTERM (it keeps what it committed),
         then SIGKILL after ``grace`` seconds."""
+        await self._terminate(grace)  # first the child, while we still know it
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-        await self._terminate(grace)
 
     async def _terminate(self, grace: float) -> None:
         proc = self._proc
@@ -149,6 +149,9 @@ class CollectionSchedule:
             except TimeoutError:
                 log.warning("scheduled collection ran over %.0f s; stopping it", self.max_runtime)
                 await self._terminate(10.0)
+            except asyncio.CancelledError:  # the bot is stopping: the child goes with it
+                await asyncio.shield(self._terminate(10.0))
+                raise
             await reader
         finally:
             record.finished = time.time()
