@@ -139,3 +139,42 @@ def test_coverage_lists_range_sources_and_last_collection(store, collector):
     assert (hn.first_date, hn.last_date, hn.rows) == ("2011-04-01", "2024-05-01", 785)
     assert hn.frameworks == ("_all", "_ml", "keras", "pytorch", "tensorflow")
     assert m.coverage(store, "no-such-metric") == []
+
+
+def test_one_statement_answers_as_one_query_per_series_does(store, collector):
+    """newest_per_series and values_near (one statement each, what !industry runs) against the
+    per-series queries they replace, on the seed plus collected rows: every series, several
+    cut-off dates, and dates with ties, gaps and nothing within the tolerance."""
+    for day, value in (("2026-11-22", 102_900), ("2026-11-24", 103_000), ("2026-11-25", 103_050)):
+        collector("pytorch", day, value)
+    collector("jax", "2026-11-25", 33_000)
+    collector("zz-newframework", "2026-01-01", 5, metric="a-new-metric")
+    series = m.distinct(store, "source_id")
+    triples = [
+        (s, metric, fw)
+        for s in series
+        for metric in m.distinct(store, "metric", "source_id = ? AND", (s,))
+        for fw in m.distinct(store, "framework", "source_id = ? AND metric = ? AND", (s, metric))
+    ]
+    assert len(triples) > 50
+    for until in (None, "2026-11-24", "2024-06-30", "2019-01-01", "1990-01-01"):
+        got = m.newest_per_series(store, until)
+        want = [v for t in triples if (v := m.latest_of_source(store, *t, until)) is not None]
+        assert got == want, until
+    assert m.layout(store)["a-new-metric"] == {"github-api": ("zz-newframework",)}
+    wanted = [
+        (s, metric, fw, day)
+        for s, metric, fw in triples
+        for day in ("2025-08-22", "2024-02-29", "2026-11-23", "2026-11-26", "2000-01-01")
+    ]
+    for tolerance in (0, 3, 45):
+        got = m.values_near(store, wanted, tolerance_days=tolerance)
+        want = [
+            m.value_near(store, mt, fw, s, d, tolerance_days=tolerance) for s, mt, fw, d in wanted
+        ]
+        assert got == want, tolerance
+        assert sum(v is not None for v in got) > (10 if tolerance else 0)
+    # 2026-11-23 lies between the 22nd and the 24th: the earlier wins, as value_near's does
+    [tie] = m.values_near(store, [("github-api", "github-stars", "pytorch", "2026-11-23")])
+    assert (tie.date, tie.value) == ("2026-11-22", 102_900)
+    assert m.values_near(store, []) == []

@@ -7,9 +7,10 @@ Whatever the store holds counts, the bundled seed and collected rows alike: the 
 from last year with its own source and date. Nothing here formats text; ``commands.industry``
 does. No pandas: this runs for every ``!industry`` and must stay a few index seeks.
 
-The store's layout (which sources hold which metrics for which frameworks) is found with skip
-scans over the primary key and kept per data version, so a repeated question costs only the
-seeks for the figures themselves.
+Every series' newest row is found by one statement (a recursive skip scan over the primary key,
+``storage.metrics.newest_per_series``), the values a year earlier by another
+(``values_near``), and both are kept per data version with the store's layout (which sources
+hold which metrics for which frameworks), so a repeated question costs dictionary lookups.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from trendbot.industry.catalog import Caveat, MetricDef, load_catalog
 from trendbot.storage import metrics as db
-from trendbot.storage.metrics import DEFAULT_TOLERANCE_DAYS, MetricValue, value_near, year_before
+from trendbot.storage.metrics import DEFAULT_TOLERANCE_DAYS, MetricValue, year_before
 
 if TYPE_CHECKING:
     from trendbot.storage.store import Store
@@ -144,7 +145,25 @@ class Layout:
 
 def layout(store: Store) -> Layout:
     """The layout for the store's current data version (recomputed after any change)."""
-    return store.memo("industry-layout", lambda: Layout(store.data_version(), db.layout(store)))
+
+    def compute() -> Layout:
+        newest = [v for vs in _newest_series(store, None).values() for v in vs]
+        return Layout(store.data_version(), db.layout_of(newest))
+
+    return store.memo("industry-layout", compute)
+
+
+def _newest_series(store: Store, until: str | None) -> dict[tuple[str, str], list[MetricValue]]:
+    """(metric, framework) → the newest value of each of its sources on or before ``until``:
+    one statement for the whole store, kept per data version (and per ``until``)."""
+
+    def compute() -> dict[tuple[str, str], list[MetricValue]]:
+        out: dict[tuple[str, str], list[MetricValue]] = {}
+        for v in db.newest_per_series(store, until):
+            out.setdefault((v.metric, v.framework), []).append(v)
+        return out
+
+    return store.memo(("industry-newest", until), compute)
 
 
 def newest_values(
@@ -160,13 +179,15 @@ def newest_values(
     sources = layout(store).by_metric.get(metric, {})
     definition = load_catalog().get(metric)
     rank = {s: i for i, s in enumerate(definition.sources if definition else ())}
+    newest = _newest_series(store, until)
+    # frameworks in the order the sources list them, as answers have always been built
+    fws = dict.fromkeys(fw for held in sources.values() for fw in held)
     best: dict[str, MetricValue] = {}
-    for source, fws in sources.items():
-        for fw in fws:
-            if frameworks and fw not in frameworks:
-                continue
-            v = db.latest_of_source(store, source, metric, fw, until)
-            if v is None or (since and v.date < since):
+    for fw in fws:
+        if frameworks and fw not in frameworks:
+            continue
+        for v in newest.get((metric, fw), ()):
+            if since and v.date < since:
                 continue
             cur = best.get(fw)
             if cur is None or db.newer(v, cur, rank):
@@ -195,10 +216,12 @@ def snapshot(
         return None
     figures: list[Figure] = []
     pseudo: list[Figure] = []
-    for fw, v in latest.items():
-        before = value_near(
-            store, metric, fw, v.source_id, year_before(v.date), tolerance_days=tolerance_days
-        )
+    befores = db.values_near(
+        store,
+        [(v.source_id, metric, fw, year_before(v.date)) for fw, v in latest.items()],
+        tolerance_days=tolerance_days,
+    )
+    for (fw, v), before in zip(latest.items(), befores, strict=True):
         (pseudo if fw.startswith("_") else figures).append(Figure(v, before))
     figures = _with_shares(store, metric, figures, {p.framework: p for p in pseudo})
     if frameworks:
@@ -280,8 +303,8 @@ def snapshots(
     shorter-window download counts are one family) is kept, in the family's place.
 
     Kept on the store per data version (like rendered charts): the figures change only when a
-    stored number does, and a first call costs about 150 index seeks (~5 ms) where a repeat
-    costs a dictionary lookup."""
+    stored number does. A first call costs one statement for every series' newest row and one
+    per metric for the year-earlier values (~3 ms in all); a repeat costs a dictionary lookup."""
     lay = layout(store)
     out = store.memo(
         ("industry-snapshots", tuple(frameworks)),

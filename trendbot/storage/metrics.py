@@ -321,14 +321,105 @@ def distinct(store: Store, column: str, where: str = "", params: tuple = ()) -> 
         out.append(row[0][0])
 
 
+# Every series (source, metric, framework) the store holds and its newest row on or before a
+# date, in one statement: a recursive skip scan over the primary key steps from one series to
+# the next with three index seeks at most (next framework of the metric, next metric of the
+# source, next source), and one backward seek per series finds its newest date. A statement per
+# seek cost ~20 µs of Python each (~100 series: 5-7 ms); this is ~0.4 ms for all of them.
+# (A row-value comparison ``(source_id, metric, framework) > (...)`` would be shorter, but
+# SQLite 3.40 seeks on its first column only and scans the rest.)
+_NEWEST_SQL = f"""
+WITH RECURSIVE series(r) AS (
+  SELECT (SELECT rowid FROM metrics ORDER BY source_id, metric, framework LIMIT 1)
+  UNION ALL
+  SELECT coalesce(
+    (SELECT n.rowid FROM metrics n WHERE n.source_id = m.source_id AND n.metric = m.metric
+       AND n.framework > m.framework ORDER BY n.framework LIMIT 1),
+    (SELECT n.rowid FROM metrics n WHERE n.source_id = m.source_id AND n.metric > m.metric
+       ORDER BY n.metric, n.framework LIMIT 1),
+    (SELECT n.rowid FROM metrics n WHERE n.source_id > m.source_id
+       ORDER BY n.source_id, n.metric, n.framework LIMIT 1))
+  FROM series JOIN metrics m ON m.rowid = series.r
+),
+newest(r) AS (
+  SELECT (SELECT x.rowid FROM metrics x WHERE x.source_id = m.source_id
+            AND x.metric = m.metric AND x.framework = m.framework AND x.date <= ?
+          ORDER BY x.date DESC LIMIT 1)
+  FROM series JOIN metrics m ON m.rowid = series.r
+)
+SELECT {_COLS} FROM newest JOIN metrics ON metrics.rowid = newest.r
+ORDER BY source_id, metric, framework
+"""
+
+
+def newest_per_series(store: Store, until: str | None = None) -> list[MetricValue]:
+    """The newest value of every series the store holds (one per source, metric and
+    framework), on or before ``until`` (ISO date; a series with nothing that early is left
+    out); ordered by source, metric, framework. One statement (``_NEWEST_SQL``)."""
+    bound = _check_date(until, "until") or "9999-12-31"
+    return [_value(r) for r in store.rows(_NEWEST_SQL, (bound,))]
+
+
 def layout(store: Store) -> dict[str, dict[str, tuple[str, ...]]]:
-    """metric → source → frameworks: what the store holds, found by skip scans."""
-    by_metric: dict[str, dict[str, tuple[str, ...]]] = {}
-    for source in distinct(store, "source_id"):
-        for metric in distinct(store, "metric", "source_id = ? AND", (source,)):
-            fws = distinct(store, "framework", "source_id = ? AND metric = ? AND", (source, metric))
-            by_metric.setdefault(metric, {})[source] = tuple(fws)
-    return by_metric
+    """metric → source → frameworks: what the store holds, found by one skip scan."""
+    return layout_of(newest_per_series(store))
+
+
+def layout_of(newest: Sequence[MetricValue]) -> dict[str, dict[str, tuple[str, ...]]]:
+    """metric → source → frameworks of ``newest_per_series``' values, in its order."""
+    by_metric: dict[str, dict[str, list[str]]] = {}
+    for v in sorted(newest, key=lambda v: (v.source_id, v.metric, v.framework)):
+        by_metric.setdefault(v.metric, {}).setdefault(v.source_id, []).append(v.framework)
+    return {m: {s: tuple(f) for s, f in by_src.items()} for m, by_src in by_metric.items()}
+
+
+# Rows per statement for values_near: 7 parameters a row stays far below SQLite's oldest
+# parameter limit (999).
+_NEAR_CHUNK = 100
+
+
+def values_near(
+    store: Store,
+    wanted: Sequence[tuple[str, str, str, str]],
+    *,
+    tolerance_days: int = DEFAULT_TOLERANCE_DAYS,
+) -> list[MetricValue | None]:
+    """``value_near`` for many (source, metric, framework, date) at once, in that order, by the
+    same rule (nearest within the tolerance, the earlier on a tie): one statement per hundred,
+    which finds for each the last row on or before the date and the first after it (two
+    primary-key seeks) and lets Python pick the nearer."""
+    out: list[MetricValue | None] = []
+    cols = ", ".join("metrics." + c.strip() for c in _COLS.split(","))
+    for start in range(0, len(wanted), _NEAR_CHUNK):
+        chunk = wanted[start : start + _NEAR_CHUNK]
+        params: list[object] = []
+        days: list[dt.date] = []
+        for i, (source, metric, framework, date) in enumerate(chunk):
+            day = _day(_check_date(date, "date") or date)
+            lo = (day - dt.timedelta(days=tolerance_days)).isoformat()
+            hi = (day + dt.timedelta(days=tolerance_days)).isoformat()
+            params += [i, source, metric, framework, lo, day.isoformat(), hi]
+            days.append(day)
+        rows = ", ".join("(?, ?, ?, ?, ?, ?, ?)" for _ in chunk)
+        sql = (
+            f"WITH wanted(i, s, m, f, lo, d, hi) AS (VALUES {rows}),"
+            " found(i, r) AS ("
+            " SELECT i, (SELECT x.rowid FROM metrics x WHERE x.source_id = s AND x.metric = m"
+            " AND x.framework = f AND x.date BETWEEN lo AND d ORDER BY x.date DESC LIMIT 1)"
+            " FROM wanted UNION ALL"
+            " SELECT i, (SELECT x.rowid FROM metrics x WHERE x.source_id = s AND x.metric = m"
+            " AND x.framework = f AND x.date > d AND x.date <= hi ORDER BY x.date LIMIT 1)"
+            " FROM wanted)"
+            f" SELECT found.i, {cols} FROM found JOIN metrics ON metrics.rowid = found.r"
+        )
+        best: dict[int, tuple[int, str, MetricValue]] = {}
+        for row in store.rows(sql, params):
+            v = _value(row[1:])
+            key = (abs((_day(v.date) - days[row[0]]).days), v.date, v)
+            if row[0] not in best or key[:2] < best[row[0]][:2]:
+                best[row[0]] = key
+        out += [best[i][2] if i in best else None for i in range(len(chunk))]
+    return out
 
 
 def latest_of_source(
