@@ -8,7 +8,7 @@ Three outcomes per PDF, kept apart on purpose:
 - ``failed``: the file could not be read (damaged, not a PDF, needs a password, took too long,
   crashed the reader), with the reason in one sentence.
 
-Extraction is CPU-bound C code (~2.5 ms a page, ~20 ms a paper) and occasionally pathological,
+Extraction is CPU-bound C code (~1.9 ms a page, ~17 ms a paper) and occasionally pathological,
 so a collector runs it in ``PaperPool``: a pebble process pool with one worker per core, a
 per-file time limit (a worker that overruns is killed and replaced, so one PDF that hangs pdfium
 cannot hang a run), workers recycled after a number of files (pdfium and the allocator keep some
@@ -38,7 +38,7 @@ Status = Literal["ok", "no_text", "failed"]
 # A page of a typeset paper carries thousands of characters; a scanned page none, or a stamp of
 # a few dozen (arXiv's side banner is ~40). Below this average per page the PDF is a scan.
 MIN_CHARS_PER_PAGE = 25
-# Seconds per file. A typeset page takes ~2.5 ms of CPU (bench/bench_papers.py), so a 40-page
+# Seconds per file. A typeset page takes ~2 ms of CPU (bench/bench_papers.py), so a 40-page
 # paper is done in a tenth of a second: only a pathological file comes near this.
 DEFAULT_TIMEOUT = 60.0
 # Files per worker before it is replaced by a fresh process. Measured: a worker's RSS stays at
