@@ -102,3 +102,16 @@ def test_env_example_lists_every_variable_trendbot_reads():
         read |= set(pattern.findall(path.read_text()))
     assert "TRENDBOT_DB" in read and "COMMAND_COOLDOWN" in read  # the scan itself works
     assert read - listed == set()
+
+
+def test_readme_names_every_variable_of_env_example():
+    """The README says what each setting does: every variable .env.example lists is named there
+    (in the configuration table, or beside its collector)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert len(listed) > 30
+    assert {v for v in listed if f"`{v}`" not in readme} == set()
