@@ -149,19 +149,26 @@ def test_one_statement_answers_as_one_query_per_series_does(store, collector):
         collector("pytorch", day, value)
     collector("jax", "2026-11-25", 33_000)
     collector("zz-newframework", "2026-01-01", 5, metric="a-new-metric")
-    series = m.distinct(store, "source_id")
-    triples = [
-        (s, metric, fw)
-        for s in series
-        for metric in m.distinct(store, "metric", "source_id = ? AND", (s,))
-        for fw in m.distinct(store, "framework", "source_id = ? AND metric = ? AND", (s, metric))
-    ]
+    triples = store.conn.execute(
+        "SELECT DISTINCT source_id, metric, framework FROM metrics ORDER BY 1, 2, 3"
+    ).fetchall()
     assert len(triples) > 50
+
+    def newest_of(source: str, metric: str, fw: str, until: str | None) -> m.MetricValue | None:
+        rows = store.conn.execute(
+            f"SELECT {m._COLS} FROM metrics WHERE source_id = ? AND metric = ?"
+            " AND framework = ? AND date <= ? ORDER BY date DESC LIMIT 1",
+            (source, metric, fw, until or "9999-12-31"),
+        ).fetchall()
+        return m._value(rows[0]) if rows else None
+
     for until in (None, "2026-11-24", "2024-06-30", "2019-01-01", "1990-01-01"):
         got = m.newest_per_series(store, until)
-        want = [v for t in triples if (v := m.latest_of_source(store, *t, until)) is not None]
+        want = [v for t in triples if (v := newest_of(*t, until)) is not None]
         assert got == want, until
-    assert m.layout(store)["a-new-metric"] == {"github-api": ("zz-newframework",)}
+    layout = m.layout_of(m.newest_per_series(store))
+    assert layout["a-new-metric"] == {"github-api": ("zz-newframework",)}
+    assert sum(len(fws) for by_src in layout.values() for fws in by_src.values()) == len(triples)
     wanted = [
         (s, metric, fw, day)
         for s, metric, fw in triples

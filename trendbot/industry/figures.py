@@ -131,7 +131,8 @@ def short_caveat(caveat: Caveat | str) -> str:
 # -- the store's layout, per data version -----------------------------------------------------
 @dataclass(frozen=True)
 class Layout:
-    """Which sources hold which metric for which frameworks: found by skip scans."""
+    """Which sources hold which metric for which frameworks: from the one statement that finds
+    every series' newest row (``storage.metrics.newest_per_series``)."""
 
     version: int
     by_metric: dict[str, dict[str, tuple[str, ...]]]  # metric → source → frameworks

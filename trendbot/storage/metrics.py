@@ -307,20 +307,6 @@ def coverage(store: Store, metric: str | None = None) -> list[MetricCoverage]:
 
 
 # -- the queries behind the industry answers (trendbot.industry.figures) -----------------------
-def distinct(store: Store, column: str, where: str = "", params: tuple = ()) -> list[str]:
-    """The distinct values of ``column`` (source_id, metric or framework) under ``where``, by a
-    skip scan over the primary key: one index seek per value, not a scan of the history."""
-    out: list[str] = []
-    while True:
-        row = store.rows(
-            f"SELECT min({column}) FROM metrics WHERE {where} {column} > ?",
-            (*params, out[-1] if out else ""),
-        )
-        if row[0][0] is None:
-            return out
-        out.append(row[0][0])
-
-
 # Every series (source, metric, framework) the store holds and its newest row on or before a
 # date, in one statement: a recursive skip scan over the primary key steps from one series to
 # the next with three index seeks at most (next framework of the metric, next metric of the
@@ -358,11 +344,6 @@ def newest_per_series(store: Store, until: str | None = None) -> list[MetricValu
     out); ordered by source, metric, framework. One statement (``_NEWEST_SQL``)."""
     bound = _check_date(until, "until") or "9999-12-31"
     return [_value(r) for r in store.rows(_NEWEST_SQL, (bound,))]
-
-
-def layout(store: Store) -> dict[str, dict[str, tuple[str, ...]]]:
-    """metric → source → frameworks: what the store holds, found by one skip scan."""
-    return layout_of(newest_per_series(store))
 
 
 def layout_of(newest: Sequence[MetricValue]) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -420,19 +401,6 @@ def values_near(
                 best[row[0]] = key
         out += [best[i][2] if i in best else None for i in range(len(chunk))]
     return out
-
-
-def latest_of_source(
-    store: Store, source: str, metric: str, framework: str, until: str | None = None
-) -> MetricValue | None:
-    """One source's newest value of a metric for a framework (on or before ``until``)."""
-    sql = f"SELECT {_COLS} FROM metrics WHERE source_id = ? AND metric = ? AND framework = ?"
-    params: list = [source, metric, framework]
-    if until:
-        sql += " AND date <= ?"
-        params.append(until)
-    rows = store.rows(sql + " ORDER BY date DESC LIMIT 1", params)
-    return _value(rows[0]) if rows else None
 
 
 def value_on(
