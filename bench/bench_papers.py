@@ -21,6 +21,11 @@ Section "extraction" (issue 8), on ``--papers`` (240) papers, the same files for
       three rule sets (final, article, modern); starting the pool (a fresh fork server each
       round) and closing it are inside the timed window.
 
+Beside the verdict it prints (c) once its pool runs (start and close left out: a collection
+starts one pool per run, for thousands of papers), and the ceiling for (c): pdfium's own CPU
+per page (``extract``'s calls, in a child process with the workers' malloc setting) plus
+detection's, spread perfectly over the cores with no pool at all, as ratios to (a) and (b).
+
 The three run interleaved, ``--rounds`` times in a rotating order, so that a neighbour's burst
 of work hits all of them alike; the table gives medians of wall and CPU time (CPU: this process
 and every process it started, the fork server and PDF workers included). The verdict is on the
@@ -190,6 +195,7 @@ def run_xargs(pdf_dir: Path, cores: int) -> dict[str, str]:
 @dataclass
 class OursInfo:
     start_s: float = 0.0
+    run_s: float = 0.0  # from the pool running to the last result: the steady throughput
     close_s: float = 0.0
     analyse_cpu_s: float = 0.0  # inside analyse(): extraction, normalisation, detection
     workers_seen: int = 0
@@ -209,6 +215,7 @@ def run_ours(pdf_dir: Path, cores: int, info: OursInfo) -> dict[str, str]:
             await pool.start()
             info.start_s = time.perf_counter() - t0
             results = await asyncio.gather(*(pool.analyse(p.read_bytes()) for p in paths))
+            info.run_s = time.perf_counter() - t0 - info.start_s
         finally:
             t1 = time.perf_counter()
             await pool.aclose()
@@ -226,6 +233,40 @@ def run_ours(pdf_dir: Path, cores: int, info: OursInfo) -> dict[str, str]:
     info.workers_seen, info.peak_rss_mb = len(rss), max(rss.values())
     info.failed, info.timeouts = sum(r.status != "ok" for r in results), stats.timeouts
     return final
+
+
+def pdfium_alone_ms(papers: list[CorpusPaper]) -> float:
+    """CPU ms per page of pdfium's own calls, as ``extract`` makes them, in a child process
+    with the PDF workers' malloc setting: the engine's share of (c), the part no pool or
+    Python code can remove. Best of three passes."""
+    script = (
+        "import sys, time\n"
+        "from trendbot.collectors.pdftext import _keep_freed_memory, _page_text\n"
+        "import pypdfium2.raw as c\n"
+        "_keep_freed_memory()\n"
+        "datas = [open(p, 'rb').read() for p in sys.argv[1:]]\n"
+        "best = None\n"
+        "for _ in range(3):\n"
+        "    pages, t0 = 0, time.process_time()\n"
+        "    for d in datas:\n"
+        "        doc = c.FPDF_LoadMemDocument64(d, len(d), None)\n"
+        "        for i in range(c.FPDF_GetPageCount(doc)):\n"
+        "            page = c.FPDF_LoadPage(doc, i)\n"
+        "            text = c.FPDFText_LoadPage(page)\n"
+        "            _page_text(c, text)\n"
+        "            c.FPDFText_ClosePage(text)\n"
+        "            c.FPDF_ClosePage(page)\n"
+        "            pages += 1\n"
+        "        c.FPDF_CloseDocument(doc)\n"
+        "    t = (time.process_time() - t0) / pages\n"
+        "    best = t if best is None else min(best, t)\n"
+        "print(1000 * best)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, *(str(p.path) for p in papers)],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    return float(out.stdout.strip())
 
 
 def stop_fork_server() -> None:
@@ -295,7 +336,7 @@ def section_extraction(args: argparse.Namespace) -> bool:
         )
     ours = Runs(f"(c) ours: PaperPool({cores}) pypdfium2 + 3 rule sets")
     pipelines.append((ours, lambda d, c: run_ours(d, c, info)))
-    starts, closes, analyse_cpu = [], [], []
+    starts, runs_s, closes, analyse_cpu = [], [], [], []
 
     watch = MachineWatch()
     t_rounds = time.perf_counter()
@@ -309,6 +350,7 @@ def section_extraction(args: argparse.Namespace) -> bool:
             if runs is ours:
                 stop_fork_server()  # waited for: its CPU and its workers' are counted now
                 starts.append(info.start_s)
+                runs_s.append(info.run_s)
                 closes.append(info.close_s)
                 analyse_cpu.append(info.analyse_cpu_s)
             runs.walls.append(wall)
@@ -378,6 +420,19 @@ def section_extraction(args: argparse.Namespace) -> bool:
         f"(pdfium, normalise, 3 rule sets) + {1000 * (ours.cpu - work_cpu) / pages:.2f} "
         f"for the rest (fork server, workers' IPC, the parent's event loop and pool threads)"
     )
+    steady = statistics.median(runs_s)
+    line = (
+        f"(c) once its pool runs (its one-time start and close left out; a collection pays "
+        f"them once per run of thousands of papers): {steady:.2f} s, {len(papers) / steady:.1f} "
+        f"papers/s"
+    )
+    if len(pipelines) == 3:
+        serial, parallel = pipelines[0][0], pipelines[1][0]
+        line += (
+            f" = {serial.wall / steady:.2f}× (a), {parallel.wall / steady:.2f}× (b) "
+            "(information: the verdict above counts start and close)"
+        )
+    print(line)
     print(
         f"ours: {info.workers_seen} worker processes, peak RSS per worker "
         f"{info.peak_rss_mb:.0f} MB; failed {info.failed}, timeouts {info.timeouts}"
@@ -396,6 +451,21 @@ def section_extraction(args: argparse.Namespace) -> bool:
         f"{1000 * per_paper:.2f} ms CPU per paper of {kb:.0f} kB of text ({per_page:.3f} ms "
         f"per page)"
     )
+    engine_ms = pdfium_alone_ms(papers[: len(texts)])
+    print(
+        f"pdfium alone (load, text page, text decoded, close: what extract() calls), one core, "
+        f"with the workers' malloc setting: {engine_ms:.3f} ms CPU per page"
+    )
+    if len(pipelines) == 3:
+        # The best (c) could do with today's per-page costs: every page's pdfium and detection
+        # spread perfectly over the cores, with no pool to start, feed or close.
+        ceiling = pages * (engine_ms + per_page) / 1000 / cores
+        serial, parallel = pipelines[0][0], pipelines[1][0]
+        print(
+            f"ceiling for (c) on {cores} cores with these per-page costs and no pool at all: "
+            f"{ceiling:.2f} s = {serial.wall / ceiling:.2f}× (a), {parallel.wall / ceiling:.2f}× "
+            f"(b); (c) reached {ceiling / ours.wall:.0%} of it"
+        )
 
     # Agreement with what each paper is known to name, under the final rule.
     truth = {p.path.stem: expected_final(p) for p in papers}

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests import pdfgen
 from trendbot.collectors.detect import BUILTIN, FINAL, MODERN
@@ -20,6 +22,7 @@ from trendbot.collectors.pdftext import (
     PoolError,
     analyse,
     extract,
+    join_pages,
 )
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fixtures"
@@ -77,6 +80,75 @@ def test_extract_gives_pdfiums_own_hyphen_marker_and_analyse_reads_through_it(pa
     }
 
 
+# -- a word hyphenated across a page break ---------------------------------------------------------
+HEADER = "Published as a conference paper at ICLR 2024"
+
+
+def test_a_word_hyphenated_across_a_page_break_with_the_page_number_between_is_found() -> None:
+    """pdfium reads "torchvi-", the foot's page number and the next page's "sion" as
+    "torchvi\ufffe5" + "sion": the page number moves out of the word."""
+    pdf = pdfgen.paper_pdf(
+        [
+            ["Experimental setup.", "We start from the ResNet-50 weights from torchvi-", "", "5"],
+            ["sion, and fine-tune them for ten epochs.", "More text.", "", "6"],
+        ]
+    )
+    text = extract(pdf).text
+    assert "torchvi\ufffe\nsion" in text and text.startswith("5\n")  # the number moved
+    paper = analyse(pdf)
+    assert paper.detections["final"].terms == {"pytorch": ("torchvision",)}
+    assert paper.detections["final"].counts == ("pytorch",)
+
+
+def test_a_running_header_between_the_halves_of_a_word_is_moved_too() -> None:
+    pages = [
+        [HEADER, "Intro. Our models are written in Py-"],
+        [HEADER, "Torch, and the baselines in Tensor-"],
+        [HEADER, "Flow 2.12.", "Conclusion."],
+    ]
+    paper = analyse(pdfgen.paper_pdf(pages))
+    assert paper.detections["modern"].terms == {
+        "pytorch": ("pytorch",),
+        "tensorflow": ("tensorflow",),
+    }
+    text = extract(pdfgen.paper_pdf(pages)).text
+    assert text.count(HEADER) == 3  # moved, not dropped
+
+
+def test_join_pages_changes_nothing_where_no_page_ends_in_a_hyphen() -> None:
+    parts = [f"{HEADER}\r\nText Py\ufffeTorch mid-page\r\n12", f"{HEADER}\r\nmore\r\n13", "x"]
+    assert join_pages(parts) == "\n".join(parts)
+    assert join_pages(["only page \ufffe"]) == "only page \ufffe"
+    assert join_pages([]) == ""
+    # a page number after a mark in the middle of a page is text, not a footer
+    assert join_pages(["a\ufffe5 b", "c"]) == "a\ufffe5 b\nc"
+
+
+def test_join_pages_joins_consecutive_page_breaks() -> None:
+    parts = ["A py\ufffe12", "torch B tensor\ufffe xiv ", "flow C"]
+    from trendbot.collectors.detect import normalise
+
+    text = normalise(join_pages(parts))
+    assert "pytorch b tensorflow c" in text
+    assert text.startswith("12 xiv ")
+
+
+_PAGE = st.lists(
+    st.sampled_from(["\ufffe", "5", "xii", "\r\n", " ", "torch", HEADER, "py", "\n"]), max_size=8
+).map("".join)
+
+
+@given(st.lists(_PAGE, max_size=6))
+def test_join_pages_keeps_every_character(parts: list[str]) -> None:
+    def visible(text: str) -> list[str]:
+        return sorted(c for c in text if not c.isspace())
+
+    joined = join_pages(parts)
+    assert visible(joined) == visible("".join(parts))
+    if not any(p.rstrip(" \t\r\n").endswith(("\ufffe", "5", "xii")) for p in parts[:-1]):
+        assert joined == "\n".join(parts)
+
+
 def test_a_scan_has_no_text_and_is_not_a_paper_that_names_nothing(papers) -> None:
     for name, pages in (("scan", 2), ("scan_stamped", 3)):
         pdf = extract(papers[name])
@@ -120,7 +192,7 @@ def test_the_reason_for_a_file_does_not_depend_on_the_file_before_it(papers) -> 
 
 def helper_text(data: bytes) -> str:
     """The text as pypdfium2's helper objects give it (what ``extract`` gave before it called
-    pdfium directly): every page's ``get_text_range()``, joined by line breaks."""
+    pdfium directly): every page's ``get_text_range()``, joined by ``join_pages``."""
     doc = pdfium.PdfDocument(data)
     try:
         texts = []
@@ -130,7 +202,7 @@ def helper_text(data: bytes) -> str:
             texts.append(textpage.get_text_range())
             textpage.close()
             page.close()
-        return "\n".join(texts)
+        return join_pages(texts)
     finally:
         doc.close()
 

@@ -25,6 +25,7 @@ import concurrent.futures
 import contextlib
 import ctypes
 import os
+import re
 import signal
 import time
 from collections.abc import Iterable, Mapping
@@ -117,7 +118,7 @@ def extract(data: bytes) -> PdfText:
                 pdfium_c.FPDF_ClosePage(page)
     finally:
         pdfium_c.FPDF_CloseDocument(doc)
-    text = "\n".join(parts)
+    text = join_pages(parts)
     visible = len(text) - sum(text.count(c) for c in " \r\n\t\f\v")  # str.count: C speed
     note = f"{bad} of {n} pages could not be read" if bad else ""
     if bad == n:
@@ -126,6 +127,51 @@ def extract(data: bytes) -> PdfText:
         why = "no text layer (a scanned paper?)" + (f"; {note}" if note else "")
         return PdfText("no_text", n, text, reason=why)
     return PdfText("ok", n, text, reason=note)
+
+
+# A page that ends in the middle of a hyphenated word: pdfium's line-end hyphen mark, then at
+# most a page number (what LaTeX's plain page style puts at the foot: arabic or roman), which
+# pdfium reads as the rest of that last line ("torchvi\ufffe5", then page 6 goes on "sion").
+_HYPHEN_THEN_FOOTER = re.compile(r"\ufffe([ \t\r\n]*)(\d{1,4}|[ivxlcdm]{1,7})[ \t\r\n]*\Z", re.I)
+# ... or ends in a hyphen, as the mark or (when no line follows it on the page) as itself.
+_HYPHEN_AT_END = re.compile(r"[\ufffe-][ \t\r\n]*\Z")
+_LINE_BREAK = re.compile(r"\r?\n")
+
+
+def join_pages(parts: list[str]) -> str:
+    """The pages' texts as one text, a word hyphenated across a page break made whole again.
+
+    pdfium reads each page on its own, so a word that TeX broke at the foot of a page
+    ("torchvi-" … "sion") ends one page and starts the next, with the page number between the
+    halves and, in many templates, a running header ("Published as a conference paper at ICLR
+    2024") before the second half. Joined as they are, the halves never meet and the paper seems
+    not to name torchvision. Where a page ends in a hyphen (pdfium's mark, or "-" when nothing
+    follows it on the page), this moves its page number, and the next page's running header (a
+    first line that starts at least two other pages too), to the start of the whole text, where
+    they cannot meet another break, so that ``normalise`` joins the halves. Every character is
+    kept; only those lines move, and only at such a page break.
+    """
+    if len(parts) < 2 or not any("\ufffe" in p[-16:] or "-" in p[-4:] for p in parts[:-1]):
+        return "\n".join(parts)  # the common case: no page ends in a hyphen
+    parts = list(parts)
+    firsts = [_LINE_BREAK.split(p, maxsplit=1)[0].strip() for p in parts]
+    counts: dict[str, int] = {}
+    for line in firsts:
+        if line:
+            counts[line] = counts.get(line, 0) + 1
+    moved: list[str] = []
+    for i in range(len(parts) - 1):
+        footer = _HYPHEN_THEN_FOOTER.search(parts[i])
+        if footer:
+            moved.append(footer.group(2))
+            parts[i] = parts[i][: footer.start()] + "\ufffe"
+        elif not _HYPHEN_AT_END.search(parts[i]):
+            continue
+        header, _, rest = parts[i + 1].partition("\n")
+        if counts.get(firsts[i + 1], 0) >= 3 and rest:  # the next page opens with a header
+            moved.append(header.rstrip("\r"))
+            parts[i + 1] = rest
+    return "\n".join(moved + parts)
 
 
 def _page_text(pdfium_c: Any, textpage: Any) -> str:
