@@ -132,10 +132,11 @@ def extract(data: bytes) -> PdfText:
 # A page that ends in the middle of a hyphenated word: pdfium's line-end hyphen mark, then at
 # most a page number (what LaTeX's plain page style puts at the foot: arabic or roman), which
 # pdfium reads as the rest of that last line ("torchvi\ufffe5", then page 6 goes on "sion").
-_HYPHEN_THEN_FOOTER = re.compile(r"\ufffe([ \t\r\n]*)(\d{1,4}|[ivxlcdm]{1,7})[ \t\r\n]*\Z", re.I)
+_HYPHEN_THEN_FOOTER = re.compile(r"\ufffe[ \t\r\n]*(\d{1,4}|[ivxlcdm]{1,7})[ \t\r\n]*\Z", re.I)
 # ... or ends in a hyphen, as the mark or (when no line follows it on the page) as itself.
 _HYPHEN_AT_END = re.compile(r"[\ufffe-][ \t\r\n]*\Z")
 _LINE_BREAK = re.compile(r"\r?\n")
+_TAIL = 32  # characters: longer than a mark, the widest page number and the line breaks around
 
 
 def join_pages(parts: list[str]) -> str:
@@ -161,11 +162,12 @@ def join_pages(parts: list[str]) -> str:
             counts[line] = counts.get(line, 0) + 1
     moved: list[str] = []
     for i in range(len(parts) - 1):
-        footer = _HYPHEN_THEN_FOOTER.search(parts[i])
+        cut = max(0, len(parts[i]) - _TAIL)  # both patterns end at the page's end: search its tail
+        footer = _HYPHEN_THEN_FOOTER.search(parts[i], cut)
         if footer:
-            moved.append(footer.group(2))
+            moved.append(footer.group(1))
             parts[i] = parts[i][: footer.start()] + "\ufffe"
-        elif not _HYPHEN_AT_END.search(parts[i]):
+        elif not _HYPHEN_AT_END.search(parts[i], cut):
             continue
         header, _, rest = parts[i + 1].partition("\n")
         if counts.get(firsts[i + 1], 0) >= 3 and rest:  # the next page opens with a header
