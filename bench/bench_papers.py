@@ -236,28 +236,18 @@ def run_ours(pdf_dir: Path, cores: int, info: OursInfo) -> dict[str, str]:
 
 
 def pdfium_alone_ms(papers: list[CorpusPaper]) -> float:
-    """CPU ms per page of pdfium's own calls, as ``extract`` makes them, in a child process
-    with the PDF workers' malloc setting: the engine's share of (c), the part no pool or
-    Python code can remove. Best of three passes."""
+    """CPU ms per page of ``extract`` (pdfium's calls and the page texts, no detection) in a
+    child process with the PDF workers' malloc setting: the engine's share of (c), the part no
+    pool or detection work can remove. Best of three passes."""
     script = (
         "import sys, time\n"
-        "from trendbot.collectors.pdftext import _keep_freed_memory, _page_text\n"
-        "import pypdfium2.raw as c\n"
+        "from trendbot.collectors.pdftext import _keep_freed_memory, extract\n"
         "_keep_freed_memory()\n"
         "datas = [open(p, 'rb').read() for p in sys.argv[1:]]\n"
         "best = None\n"
         "for _ in range(3):\n"
-        "    pages, t0 = 0, time.process_time()\n"
-        "    for d in datas:\n"
-        "        doc = c.FPDF_LoadMemDocument64(d, len(d), None)\n"
-        "        for i in range(c.FPDF_GetPageCount(doc)):\n"
-        "            page = c.FPDF_LoadPage(doc, i)\n"
-        "            text = c.FPDFText_LoadPage(page)\n"
-        "            _page_text(c, text)\n"
-        "            c.FPDFText_ClosePage(text)\n"
-        "            c.FPDF_ClosePage(page)\n"
-        "            pages += 1\n"
-        "        c.FPDF_CloseDocument(doc)\n"
+        "    t0 = time.process_time()\n"
+        "    pages = sum(extract(d).pages for d in datas)\n"
         "    t = (time.process_time() - t0) / pages\n"
         "    best = t if best is None else min(best, t)\n"
         "print(1000 * best)\n"
@@ -453,7 +443,7 @@ def section_extraction(args: argparse.Namespace) -> bool:
     )
     engine_ms = pdfium_alone_ms(papers[: len(texts)])
     print(
-        f"pdfium alone (load, text page, text decoded, close: what extract() calls), one core, "
+        f"pdfium alone (extract(): load, text page, text, close; no detection), one core, "
         f"with the workers' malloc setting: {engine_ms:.3f} ms CPU per page"
     )
     if len(pipelines) == 3:
