@@ -37,11 +37,11 @@ sys.path.insert(0, str(ROOT))  # the fakes live in tests/
 from tests.industry_support import HAVE_CHDB, fast_client, settings_for  # noqa: E402
 from tests.industry_world import FRAMEWORKS, World  # noqa: E402
 from tests.loopback import Loopback  # noqa: E402
-from trendbot.collectors.http import DEFAULT_POLICIES  # noqa: E402
 from trendbot.collectors.industry import collect_industry  # noqa: E402
 from trendbot.collectors.industry.run import PRIMARY, http_source  # noqa: E402
-from trendbot.industry.catalog import load_catalog  # noqa: E402
+from trendbot.collectors.policy import DEFAULT_POLICIES  # noqa: E402
 from trendbot.storage import open_store  # noqa: E402
+from trendbot.storage.catalog import load_catalog  # noqa: E402
 
 FIRST_TARGET = 750  # requests for the whole first backfill ("a few hundred")
 

@@ -38,8 +38,7 @@ from pathlib import Path
 
 from trendbot.charts import ChartService
 from trendbot.commands import Context, run
-from trendbot.industry import figures
-from trendbot.storage import open_store
+from trendbot.storage import figures, open_store
 from trendbot.storage.seed import METRIC_COLUMNS
 
 FRAMEWORKS = ("pytorch", "tensorflow", "jax", "keras", "mxnet", "paddlepaddle")

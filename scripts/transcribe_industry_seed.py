@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from trendbot.industry.frameworks import FrameworkTable, load_frameworks  # noqa: E402
+from trendbot.storage.frameworks import FrameworkTable, load_frameworks  # noqa: E402
 
 DEFAULT_SHARED = ROOT.parent / "shared"
 DEFAULT_OUT = ROOT / "trendbot" / "storage" / "seed" / "industry"

@@ -8,8 +8,9 @@ from dataclasses import replace
 
 from tests.clickhouse_chdb import CHDB_ERROR
 from tests.loopback import Loopback
-from trendbot.collectors.http import DEFAULT_POLICIES, HttpClient
+from trendbot.collectors.http import HttpClient
 from trendbot.collectors.industry import collect_industry
+from trendbot.collectors.policy import DEFAULT_POLICIES
 from trendbot.config import SOURCE_URLS, Settings
 
 HAVE_CHDB = CHDB_ERROR is None

@@ -32,7 +32,7 @@ from tests.industry_fakes import (
     unix,
     week_start,
 )
-from trendbot.industry.frameworks import load_frameworks
+from trendbot.storage.frameworks import load_frameworks
 
 FRAMEWORKS = load_frameworks().frameworks
 IDS = tuple(f.id for f in FRAMEWORKS)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from trendbot.storage import Method, Store
+from trendbot.storage import Method, Store, runs
 from trendbot.storage import papers as db
 
 SOURCES = {
@@ -180,11 +180,11 @@ def collect(
         if r.main and p.status != "pending"
     ]
     agg = db.Aggregate(venue_id, year, f"trendbot-{source}", methods, note=POPULATIONS[source])
-    run = db.start_run(store.conn, "papers", {"venue_id": venue_id, "year": year})
+    run = runs.start_run(store.conn, "papers", {"venue_id": venue_id, "year": year})
     for i in range(0, max(len(todo), 1), batch):
         last = i + batch >= len(todo)
         db.save_results(store.conn, todo[i : i + batch], aggregate=agg if last else None)
-    db.finish_run(store.conn, run, "ok", len(todo), {"venue_id": venue_id, "year": year})
+    runs.finish_run(store.conn, run, "ok", len(todo), {"venue_id": venue_id, "year": year})
     store.refresh()
     return rows
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from tests.conftest import SHARED
 from tests.loopback import Loopback
-from trendbot.collectors.http import DEFAULT_POLICIES, HttpClient
+from trendbot.collectors.http import HttpClient
+from trendbot.collectors.policy import DEFAULT_POLICIES
 from trendbot.config import SOURCE_URLS, Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from trendbot.bot.app import intents_for
 from trendbot.bot.autocomplete import venue_names, year_labels
-from trendbot.bot.cogs import join_args
+from trendbot.bot.cogs.hybrid import join_args
 from trendbot.bot.errors import user_message
 from trendbot.bot.limits import GuildSlots, InFlight, ServerBusy, UserBudget
 from trendbot.bot.render import build, safe_filename

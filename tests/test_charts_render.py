@@ -13,8 +13,10 @@ from PIL import Image
 
 from trendbot.charts import ChartSpec, ChartSpecError, Series, line_chart
 from trendbot.charts.alt import alt_text
+from trendbot.charts.canvas import HEIGHT_PX, WIDTH_PX, fmt_si
+from trendbot.charts.lines import nudge
 from trendbot.charts.metrics import downsample, metric_spec
-from trendbot.charts.render import HEIGHT_PX, WIDTH_PX, fmt_si, nudge, render_png
+from trendbot.charts.render import render_png
 from trendbot.charts.service import png_size
 from trendbot.charts.spec import MAX_POINTS, MAX_SERIES
 from trendbot.charts.style import DARK, FRAMEWORK_COLOURS, LIGHT

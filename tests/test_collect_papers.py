@@ -28,8 +28,8 @@ from tests.pdfgen import (
     scan_pdf,
 )
 from tests.test_cli import TRENDBOT
-from trendbot.collectors.http import DEFAULT_POLICIES
 from trendbot.collectors.papers.collect import Options, PaperCollector
+from trendbot.collectors.policy import DEFAULT_POLICIES
 from trendbot.config import SOURCE_URLS, Settings
 from trendbot.storage import open_store
 

@@ -12,17 +12,14 @@ from aiohttp import web
 
 import trendbot
 from tests.loopback import Loopback, Reply
-from trendbot.collectors.http import (
+from trendbot.collectors.http import FetchError, HttpClient, check_xml, user_agent
+from trendbot.collectors.policy import (
     DEFAULT_POLICIES,
-    FetchError,
-    HttpClient,
     SourcePolicy,
     arxiv_rate_exceeded,
-    check_xml,
     openreview_rate_limit,
     parse_retry_after,
     stackexchange_backoff,
-    user_agent,
 )
 from trendbot.config import SOURCE_URLS, Settings
 

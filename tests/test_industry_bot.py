@@ -38,7 +38,7 @@ async def test_industry_trend_and_a_question_end_to_end(tmp_path):
     shown = msg.text()
     for fw, v in months.items():
         assert f"{fw_name(fw)} **{fmt_number(v.value)}**" in shown
-    from trendbot.industry.catalog import load_catalog
+    from trendbot.storage.catalog import load_catalog
 
     pypi = [m for m in load_catalog().names() if m.startswith("pypi")]
     assert [c["value"] for c in metrics][:3] == pypi[:3]  # catalogue order

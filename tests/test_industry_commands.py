@@ -16,9 +16,9 @@ import pytest
 from trendbot.commands import run
 from trendbot.commands.industry_format import fmt_number, fw_name, month_name
 from trendbot.commands.reply import MAX_CONTENT
-from trendbot.industry.catalog import load_catalog
-from trendbot.industry.figures import short_caveat, snapshot
 from trendbot.storage import metrics as mq
+from trendbot.storage.catalog import load_catalog
+from trendbot.storage.figures import short_caveat, snapshot
 from trendbot.storage.seed import METRIC_COLUMNS
 
 COLLECTED = "pypistats-test"

@@ -18,8 +18,8 @@ from sqlite_utils import Database
 from tests.conftest import SHARED
 from trendbot.storage import open_store
 from trendbot.storage import seed as seed_module
+from trendbot.storage.connection import connect as _connect
 from trendbot.storage.seed import SeedError, apply_seed, load_bundle
-from trendbot.storage.store import _connect
 
 ROOT = Path(__file__).resolve().parents[1]
 INDUSTRY = SHARED / "data" / "industry"

@@ -34,7 +34,7 @@ from trendbot.collectors.industry.base import (
 )
 from trendbot.collectors.industry.base import download_rows as rows_of
 from trendbot.config import SOURCE_URLS
-from trendbot.industry.frameworks import load_frameworks
+from trendbot.storage.frameworks import load_frameworks
 
 SINCE = "2026-06"
 TABLE = load_frameworks()

@@ -10,8 +10,8 @@ import json
 import pytest
 
 from trendbot.charts.style import FRAMEWORK_COLOURS, FRAMEWORK_NAMES
-from trendbot.industry.catalog import CatalogError, catalog_text, load_catalog, parse_catalog
-from trendbot.industry.frameworks import (
+from trendbot.storage.catalog import CatalogError, catalog_text, load_catalog, parse_catalog
+from trendbot.storage.frameworks import (
     FrameworkTableError,
     load_frameworks,
     normalise_package,

@@ -5,17 +5,19 @@ from __future__ import annotations
 from tests.bot_harness import running_bot
 from tests.paper_data import load_all
 from trendbot.commands.reply import MAX_CONTENT
-from trendbot.storage import open_store
-from trendbot.storage import papers as db
+from trendbot.storage import open_store, paper_queries
 
 
 def _collected(tmp_path):
     with open_store(tmp_path / "bot.db") as store:
         load_all(store)
         modern = next(m for m in store.methods().values() if m.name == "modern")
-        total, _ = db.papers_behind(store.conn, "neurips", 2024, modern.id, "jax", limit=0)
+        total, _ = paper_queries.papers_behind(
+            store.conn, "neurips", 2024, modern.id, "jax", limit=0
+        )
         titles = [
-            p.title for p in db.papers_behind(store.conn, "neurips", 2024, modern.id, "jax")[1]
+            p.title
+            for p in paper_queries.papers_behind(store.conn, "neurips", 2024, modern.id, "jax")[1]
         ]
     return total, titles
 

@@ -19,6 +19,7 @@ from trendbot.commands import Context, run
 from trendbot.commands.papers import page_size, safe_link
 from trendbot.commands.reply import MAX_CONTENT
 from trendbot.commands.text import LIVE_MENTION
+from trendbot.storage import paper_queries
 from trendbot.storage import papers as db
 
 ENTRY = re.compile(r"^(\d+)\. \*\*(.+?)\*\*", re.MULTILINE)
@@ -158,13 +159,13 @@ def test_short_links_give_ten_to_a_page_and_long_ones_fewer(pctx):
     iclr = run(pctx, "!papers ICLR 2024 pytorch")
     assert len(ENTRY.findall(iclr.text)) == 10 and "page 1 of 3" in iclr.text
     cvpr = run(pctx, "!papers CVPR 2024 pytorch")
-    assert db.link_width(pctx.store.conn, "cvpr", 2024) > 130
+    assert paper_queries.link_width(pctx.store.conn, "cvpr", 2024) > 130
     assert len(ENTRY.findall(cvpr.text)) < 10
     assert len(cvpr.text) <= MAX_CONTENT
 
 
 def test_pagination_edges(pctx, collected):
-    size = page_size(db.link_width(collected.conn, "iclr", 2024))
+    size = page_size(paper_queries.link_width(collected.conn, "iclr", 2024))
     papers = [data.Paper(f"Exact Page Paper {i:02d}", ("pytorch",)) for i in range(2 * size)]
     data.collect(collected, "openreview", "iclr", 2025, papers)
     replies, entries = every_page(pctx, "!papers ICLR 2025 pytorch")
@@ -202,7 +203,7 @@ def test_long_titles_authors_and_links_always_fit_one_message(pctx, collected):
         for i in range(20)
     ]
     data.collect(collected, "cvf", "iccv", 2025, papers)
-    width = db.link_width(collected.conn, "iccv", 2025)
+    width = paper_queries.link_width(collected.conn, "iccv", 2025)
     assert width > 300  # the CVF file stem carries the whole title
     replies, entries = every_page(pctx, "!papers ICCV 2025 pytorch")
     assert len(entries) == 20
@@ -371,7 +372,7 @@ def test_several_matches_show_the_best_then_the_others(pctx):
 
 def test_vague_words_are_ranked_among_the_first_matches_only(pctx, monkeypatch):
     monkeypatch.setattr(db, "RANKED_AT_MOST", 3)
-    total, rows = db.search_titles(pctx.store.conn, ["study"], 5)
+    total, rows = paper_queries.search_titles(pctx.store.conn, ["study"], 5)
     assert total == 21 and len(rows) == 3  # 12 JAX + 9 PyTorch studies; 3 ranked
     reply = run(pctx, "!paper study")
     assert "; and 18 other titles (ranked among the first 3)" in reply.text

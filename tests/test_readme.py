@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from trendbot.cli import print_reply
+from trendbot.cli.common import print_reply
 from trendbot.commands import run
 
 README = Path(__file__).resolve().parents[1] / "README.md"

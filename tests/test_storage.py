@@ -14,9 +14,10 @@ from sqlite_utils import Database
 
 from tests.conftest import SHARED
 from trendbot.storage import StoreError, open_store
+from trendbot.storage.connection import connect as _connect
+from trendbot.storage.opening import migrate
 from trendbot.storage.schema import MIGRATION_NAMES, PAPER_COUNTS_PK, SCHEMA_VERSION
 from trendbot.storage.seed import apply_seed, load_bundle
-from trendbot.storage.store import _connect, migrate
 
 
 def test_fresh_store_is_migrated_with_wal_fk_and_busy_timeout(store, db_path):

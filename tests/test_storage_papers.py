@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from trendbot.storage import open_store
+from trendbot.storage import open_store, paper_queries
 from trendbot.storage import papers as db
 
 
@@ -196,23 +196,26 @@ def test_titles_are_searchable_and_figures_list_their_papers(collecting):
         db.PaperResult(papers[0].id, "ok", mentions=mention(store, "pytorch"), rules=rules(store)),
         db.PaperResult(papers[1].id, "ok", mentions=mention(store, "jax"), rules=rules(store)),
     ], aggregate=agg(store))  # fmt: skip
-    (hit,) = db.find_papers(store.conn, ["residual", "image"])
+    (hit,) = paper_queries.find_papers(store.conn, ["residual", "image"])
     assert hit.title.startswith("Deep Residual") and hit.authors == ("Author 0",)
     final_id = methods(store)[0].id
     assert hit.mentions[final_id] == [("pytorch", True, "pytorch")]
     modern_id = methods(store)[1].id
-    total, rows = db.papers_behind(store.conn, "cvpr", 2031, modern_id, "jax")
+    total, rows = paper_queries.papers_behind(store.conn, "cvpr", 2031, modern_id, "jax")
     assert total == 1 and rows[0].title == "Attention Is All You Need"
-    assert db.find_papers(store.conn, ['"attention', "NEED)"])[0].id == papers[1].id
-    assert db.find_papers(store.conn, ["AND", "OR", "*"]) == []  # FTS syntax never raises
-    assert db.find_papers(store.conn, ["nothing-like-this"]) == []
+    assert paper_queries.find_papers(store.conn, ['"attention', "NEED)"])[0].id == papers[1].id
+    assert (
+        paper_queries.find_papers(store.conn, ["AND", "OR", "*"]) == []
+    )  # FTS syntax never raises
+    assert paper_queries.find_papers(store.conn, ["nothing-like-this"]) == []
 
 
 def test_migration_keeps_the_seed_and_generalises_terms(tmp_path):
     from sqlite_utils import Database
 
+    from trendbot.storage.connection import connect as _connect
+    from trendbot.storage.opening import migrate
     from trendbot.storage.schema import MIGRATION_NAMES
-    from trendbot.storage.store import _connect, migrate
 
     path = tmp_path / "v4.db"
     open_store(path).close()  # a current store, then rebuild a v4 one from scratch

@@ -13,9 +13,10 @@ from tests.test_cli import TRENDBOT
 from tests.unprivileged import as_nobody
 from trendbot.commands import Context, run
 from trendbot.storage import Store, StoreError, open_store
-from trendbot.storage import store as store_module
+from trendbot.storage import connection as store_module
+from trendbot.storage.connection import connect as _connect
+from trendbot.storage.opening import migrate
 from trendbot.storage.schema import MIGRATION_NAMES
-from trendbot.storage.store import _connect, migrate
 from trendbot.storage.version import APPLICATION_ID, SCHEMA_VERSION
 
 

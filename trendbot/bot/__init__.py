@@ -4,8 +4,8 @@
 command family, ``render`` turns replies into messages, ``errors`` is the one error policy,
 ``treesync`` keeps slash-command registration rare, and ``runner`` owns the process lifecycle.
 
-Nothing is imported eagerly: ``trendbot.cli`` imports ``trendbot.bot.cli`` on every run, and
-``trendbot ask`` must not pay for importing discord.py.
+Nothing is imported eagerly: importing ``trendbot.bot.settings`` or ``trendbot.bot.limits`` must
+not pay for discord.py.
 """
 
 from __future__ import annotations

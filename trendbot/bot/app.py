@@ -137,7 +137,7 @@ class TrendBotMixin:
         if every is None or (shard_ids is not None and 0 not in shard_ids):
             return
         try:  # find_spec raises, rather than answering None, when the package is missing
-            found = importlib.util.find_spec("trendbot.collectors.industry.cli")
+            found = importlib.util.find_spec("trendbot.collectors.industry.run")
         except ModuleNotFoundError:
             found = None
         if found is None:

@@ -3,10 +3,9 @@
 Why one client: every source must see the same manners (a User-Agent that names trendbot and
 where to read about it, a request rate, a bound on parallel requests, timeouts, a body-size cap)
 and every run must be able to say afterwards what it cost (requests, retries, faults by kind,
-bytes). Sources differ only in a :class:`SourcePolicy`: base URL setting, rate, limits and the
-*throttle signals* they use to say "slow down" (a 429, GitHub's ``x-ratelimit-*`` headers,
-Stack Exchange's ``backoff`` field, arXiv's ``Rate exceeded.`` body with status 200,
-OpenReview's 429 JSON naming ``resetTime``).
+bytes). Sources differ only in a :class:`~trendbot.collectors.policy.SourcePolicy` (see
+``policy``): base URL setting, rate, limits and the *throttle signals* they use to say "slow
+down".
 
 Retries go through tenacity (transient faults only: timeouts, connection errors, 429, 5xx,
 truncated bodies, malformed bodies when the caller asks). A server's requested wait
@@ -19,17 +18,13 @@ sentence a user can read.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
@@ -44,236 +39,17 @@ from tenacity import (
 )
 
 import trendbot
+from trendbot.collectors.policy import (
+    DEFAULT_POLICIES,
+    MiB,
+    SourcePolicy,
+    Throttle,
+    parse_retry_after,
+    standard_throttle,
+)
 from trendbot.config import SOURCE_URLS, Settings
 
 log = logging.getLogger(__name__)
-
-MiB = 1024 * 1024
-
-
-# --- what a source may say about its limits ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Throttle:
-    """A source asking trendbot to slow down, read from one response.
-
-    ``retry``: the response itself is a refusal (try again after ``wait``); when False the
-    response is good but the *next* request to that source must wait ``wait`` seconds (GitHub's
-    last request of the hour, Stack Exchange's ``backoff``). ``wait`` None means "unspecified":
-    the client backs off exponentially instead.
-    """
-
-    wait: float | None
-    reason: str
-    retry: bool = True
-
-
-# A throttle signal reads (status, headers, body) and returns a Throttle, or None for "not me".
-Signal = Callable[[int, Mapping[str, str], bytes], Throttle | None]
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP-date (RFC 9110)."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    now = time.time() if now is None else now
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    """Case-insensitive header lookup that also works on a plain dict."""
-    if name in headers:
-        return headers[name]
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value
-    return None
-
-
-def _reset_wait(headers: Mapping[str, str], now: float) -> float | None:
-    """Seconds until an ``x-ratelimit-reset`` (epoch seconds, as GitHub and OpenReview send)."""
-    raw = _header(headers, "x-ratelimit-reset")
-    try:
-        return max(0.0, float(raw) - now) if raw is not None else None
-    except ValueError:
-        return None
-
-
-def standard_throttle(status: int, headers: Mapping[str, str], body: bytes) -> Throttle | None:
-    """The signals every source shares: 429/503 with ``Retry-After``, rate-limit headers.
-
-    GitHub answers an exhausted primary limit with 403 (or 429) and ``x-ratelimit-remaining: 0``
-    plus an epoch ``x-ratelimit-reset``; a secondary limit with 403 and ``retry-after``. A 2xx with
-    ``x-ratelimit-remaining: 0`` is a good answer, but the next call must wait for the reset.
-    """
-    now = time.time()
-    retry_after = parse_retry_after(_header(headers, "retry-after"), now)
-    remaining = (_header(headers, "x-ratelimit-remaining") or "").strip()
-    if status == 429 or (status == 403 and (retry_after is not None or remaining == "0")):
-        if retry_after is not None:
-            return Throttle(retry_after, f"HTTP {status} with Retry-After")
-        reset = _reset_wait(headers, now) if remaining == "0" else None
-        if reset is not None:
-            return Throttle(reset, f"HTTP {status}, rate limit exhausted until x-ratelimit-reset")
-        return Throttle(None, f"HTTP {status} Too Many Requests" if status == 429 else "HTTP 403")
-    if status == 503 and retry_after is not None:
-        return Throttle(retry_after, "HTTP 503 with Retry-After")
-    if 200 <= status < 300 and remaining == "0":
-        reset = _reset_wait(headers, now)
-        if reset is not None:
-            return Throttle(reset, "rate limit used up until x-ratelimit-reset", retry=False)
-    return None
-
-
-def _json_object(body: bytes) -> dict[str, Any] | None:
-    try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def stackexchange_backoff(status: int, headers: Mapping[str, str], body: bytes) -> Throttle | None:
-    """Stack Exchange: a ``backoff`` field (seconds) in a 200 JSON body means "pause this method";
-    a 400 ``throttle_violation`` (error_id 502) names the wait in its message."""
-    data = _json_object(body) if body[:1] == b"{" else None
-    if not data:
-        return None
-    if data.get("error_name") == "throttle_violation" or data.get("error_id") == 502:
-        message = str(data.get("error_message", ""))
-        digits = [int(w) for w in message.replace(".", " ").split() if w.isdigit()]
-        wait = float(digits[-1]) if digits else None
-        return Throttle(wait, "Stack Exchange throttle_violation")
-    backoff = data.get("backoff")
-    if isinstance(backoff, int | float) and backoff > 0:
-        return Throttle(float(backoff), "Stack Exchange backoff field", retry=False)
-    return None
-
-
-ARXIV_MIN_WAIT = 3.0  # the arXiv API terms: no more than one request every three seconds
-
-
-def arxiv_rate_exceeded(status: int, headers: Mapping[str, str], body: bytes) -> Throttle | None:
-    """arXiv answers overload with the plain body ``Rate exceeded.``, sometimes with status 200."""
-    if body.strip()[:20].lower().startswith(b"rate exceeded"):
-        return Throttle(ARXIV_MIN_WAIT, f"arXiv 'Rate exceeded.' body (HTTP {status})")
-    return None
-
-
-def hf_ratelimit(status: int, headers: Mapping[str, str], body: bytes) -> Throttle | None:
-    """Hugging Face: the IETF draft header ``RateLimit: "api";r=<remaining>;t=<seconds>``. A 429
-    waits ``t`` seconds; a good answer with ``r=0`` makes the next request wait ``t``."""
-    raw = _header(headers, "ratelimit")
-    if raw is None:
-        return None
-    fields = dict(re.findall(r";\s*([a-z]+)\s*=\s*(\d+)", raw.lower()))
-    wait = float(fields["t"]) if "t" in fields else None
-    if status == 429:
-        return Throttle(wait, "Hugging Face HTTP 429 (RateLimit header)")
-    if 200 <= status < 300 and fields.get("r") == "0" and wait is not None:
-        return Throttle(wait, "Hugging Face rate limit used up until its window resets", False)
-    return None
-
-
-def openreview_rate_limit(status: int, headers: Mapping[str, str], body: bytes) -> Throttle | None:
-    """OpenReview's 429 is JSON: ``{"name": "RateLimitError", "details": {"resetTime": ISO}}``."""
-    if status != 429:
-        return None
-    details = (_json_object(body) or {}).get("details") or {}
-    reset = details.get("resetTime") if isinstance(details, dict) else None
-    if isinstance(reset, str):
-        with contextlib.suppress(ValueError):
-            when = datetime.fromisoformat(reset.replace("Z", "+00:00"))
-            return Throttle(max(0.0, when.timestamp() - time.time()), "OpenReview RateLimitError")
-    return None
-
-
-# --- per-source policy ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SourcePolicy:
-    """How trendbot treats one source. Rates are requests per second; times are seconds."""
-
-    name: str
-    base_setting: str  # key of Settings.source_urls holding the base URL
-    rate: float = 1.0
-    burst: int = 1
-    concurrency: int = 2
-    connect_timeout: float = 15.0
-    total_timeout: float = 120.0
-    read_timeout: float = 60.0  # longest silence while reading a body (big PDFs stream for long)
-    max_body: int = 64 * MiB
-    attempts: int = 5
-    backoff: float = 1.0  # first backoff step; grows exponentially with jitter
-    backoff_max: float = 60.0
-    max_wait: float = 300.0  # longest server-requested wait honoured; longer fails the request
-    signals: tuple[Signal, ...] = ()
-
-
-# The sources trendbot knows, with manners taken from each one's documented or observed limits
-# (see the README's "Collectors" sections). Paper sites publish no limit and serve static files:
-# two requests a second, two at a time (a 1,300-paper venue-year in about 11 minutes; the 2019
-# study fetched one PDF after another); `trendbot collect papers --rate` changes it.
-PAPER_SITE = {"rate": 2.0, "burst": 2, "concurrency": 2}
-DEFAULT_POLICIES: dict[str, SourcePolicy] = {
-    p.name: p
-    for p in (
-        SourcePolicy("neurips", "NEURIPS_BASE_URL", **PAPER_SITE),
-        SourcePolicy("pmlr", "PMLR_BASE_URL", **PAPER_SITE),
-        SourcePolicy("cvf", "CVF_BASE_URL", **PAPER_SITE),
-        SourcePolicy("ecva", "ECVA_BASE_URL", **PAPER_SITE),
-        SourcePolicy("acl_xml", "ACL_ANTHOLOGY_XML_BASE_URL"),
-        SourcePolicy("acl", "ACL_ANTHOLOGY_BASE_URL", **PAPER_SITE),
-        # OpenReview: 500 notes requests per hour per account; one every two seconds stays far
-        # below it. Its 429 names resetTime (up to an hour): cap the wait at 15 minutes.
-        SourcePolicy(
-            "openreview",
-            "OPENREVIEW_BASE_URL",
-            rate=0.5,
-            max_wait=900.0,
-            signals=(openreview_rate_limit,),
-        ),
-        SourcePolicy(
-            "openreview_v1",
-            "OPENREVIEW_V1_BASE_URL",
-            rate=0.5,
-            max_wait=900.0,
-            signals=(openreview_rate_limit,),
-        ),
-        SourcePolicy("github", "GITHUB_BASE_URL", rate=1.0, concurrency=2, max_wait=900.0),
-        SourcePolicy("clickhouse", "CLICKHOUSE_BASE_URL", rate=0.5, concurrency=1),
-        SourcePolicy("pypistats", "PYPISTATS_BASE_URL", rate=0.4, concurrency=1),  # 30/min
-        SourcePolicy("hn_algolia", "HN_ALGOLIA_BASE_URL", rate=2.0),
-        SourcePolicy(
-            "stackexchange",
-            "STACKEXCHANGE_BASE_URL",
-            rate=1.0,
-            concurrency=1,
-            signals=(stackexchange_backoff,),
-        ),
-        SourcePolicy("hf", "HF_BASE_URL", rate=1.0, signals=(hf_ratelimit,)),
-        SourcePolicy(
-            "arxiv",
-            "ARXIV_BASE_URL",
-            rate=1 / 3,
-            concurrency=1,
-            signals=(arxiv_rate_exceeded,),
-        ),
-    )
-}
 
 
 # --- results and errors --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from trendbot.commands import (  # noqa: F401  (registers commands)
     coverage,
     help,
     industry,
+    paper,
     papers,
     ratio,
     trend,

@@ -374,7 +374,7 @@ def paper_title(question: str) -> str | None:
 def _industry_question(f: _Found, rest: set[str], available: set[str]) -> str | None:
     """A question about industry figures → `compare`, `metrics`, `trend` or `industry`; None
     when it names no industry metric and asks nothing about industry."""
-    from trendbot.industry.frameworks import load_frameworks
+    from trendbot.storage.frameworks import load_frameworks
 
     metrics = list(dict.fromkeys(METRIC_WORDS[w] for w in sorted(rest) if w in METRIC_WORDS))
     fws = [fw.id for name in f.frameworks if (fw := load_frameworks().get(name))]

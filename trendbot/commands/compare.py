@@ -30,9 +30,9 @@ from trendbot.commands.parsing import UsageError, normalise_year
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField
 from trendbot.commands.text import echo, fmt_pct
-from trendbot.industry.figures import family_of, layout, newest_values
 from trendbot.storage import Method, Store, VenueYear
 from trendbot.storage import metrics as mq
+from trendbot.storage.figures import family_of, layout, newest_values
 from trendbot.storage.metrics import MetricValue
 
 USAGE = "[year] [--light]"

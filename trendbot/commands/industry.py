@@ -25,8 +25,10 @@ from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
 from trendbot.commands.text import echo
-from trendbot.industry.catalog import MetricDef, load_catalog
-from trendbot.industry.figures import (
+from trendbot.storage import Store
+from trendbot.storage import metrics as mq
+from trendbot.storage.catalog import MetricDef, load_catalog
+from trendbot.storage.figures import (
     SHARE_METRICS,
     SHARE_OF_TOTAL,
     Figure,
@@ -34,9 +36,7 @@ from trendbot.industry.figures import (
     short_caveat,
     snapshots,
 )
-from trendbot.industry.frameworks import load_frameworks
-from trendbot.storage import Store
-from trendbot.storage import metrics as mq
+from trendbot.storage.frameworks import load_frameworks
 
 USAGE = "[framework…]"
 METRICS_USAGE = "[metric]"

@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable
 
 from trendbot.commands.text import fmt_pct
-from trendbot.industry.catalog import MetricDef
-from trendbot.industry.figures import SHARE_OF_TOTAL, Figure
-from trendbot.industry.frameworks import load_frameworks
+from trendbot.storage.catalog import MetricDef
+from trendbot.storage.figures import SHARE_OF_TOTAL, Figure
+from trendbot.storage.frameworks import load_frameworks
 from trendbot.storage.metrics import MetricValue
 
 _WINDOW_DAYS = re.compile(r"(\d+) days")

@@ -1,9 +1,9 @@
-"""`!papers` and `!paper`: the papers behind every collected number, and what one paper names.
+"""`!papers`: the papers behind every collected number (`!paper`, one paper by title, is in
+``commands.paper`` and shares this module's links and entries).
 
 A collected count is only as good as the papers behind it, so every one of them can be opened:
 `!papers NeurIPS 2024 jax` pages through the papers the JAX figure counts, each with the terms
-that matched and a link to check them against; `!paper attention is all you need` shows what one
-paper names under every counting method and which figures it adds one to. Venue-years that only
+that matched and a link to check them against. Venue-years that only
 the 2019 study's published counts cover have no papers to list, and the reply says so and how to
 collect them.
 
@@ -25,11 +25,9 @@ from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError, parse_query
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import MAX_CONTENT, Reply
 from trendbot.commands.text import echo, figure_name, fmt_int
-from trendbot.storage import Method, Store
-from trendbot.storage import papers as db
+from trendbot.storage import Method, Store, paper_queries
 
 PAPERS_USAGE = "<venue> <year> [framework|failed|no-text] [--method final|modern] [page N]"
-PAPER_USAGE = "<title words>"
 PAIR = "pytorch+tensorflow"
 # What people type → a figure id. `both` (and `pytorch tensorflow`) is the pair figure.
 FRAMEWORK_WORDS: dict[str, str] = {
@@ -78,20 +76,15 @@ SQUEEZE = (
     (24, 0, 0),
     (12, 0, 0),
 )
-TITLE_MATCHES = 5  # the best match in full, then up to four more titles
-SMALL_WORDS = frozenset(
-    {"a", "an", "the", "of", "for", "on", "in", "and", "with", "to", "via", "by", "from", "at"}
-)
 
 _PAGE = re.compile(r"(?<![\w-])(?:--?)?(?:page|pg)(?=[\s:=\d]|$)\s*[:=]?\s*(\S*)", re.IGNORECASE)
 _NO_TEXT = re.compile(r"(?<![\w-])no\s+text(?![\w-])", re.IGNORECASE)
-_TITLE_WORD = re.compile(r"[^\W_]+")
 _UNSAFE_IN_LINK = re.compile(r"[\s<>]")
 
 T = TypeVar("T")
 
 
-def _count(n: int, noun: str) -> str:
+def count_of(n: int, noun: str) -> str:
     return f"{fmt_int(n)} {noun}{'' if n == 1 else 's'}"
 
 
@@ -158,7 +151,9 @@ def parse_papers(ctx: Context, args: str) -> PapersQuery:
             what = "One venue and one year at a time"
         elif q.venues:
             name = venues[q.venues[0]].name
-            listed = [y for v, y in store.read(db.listed_venue_years) if v == q.venues[0]]
+            listed = [
+                y for v, y in store.read(paper_queries.listed_venue_years) if v == q.venues[0]
+            ]
             years = ", ".join(map(str, listed)) or "none collected yet"
             what = f"Which year of {name}? (years with papers: {years})"
         else:
@@ -252,7 +247,7 @@ def papers_command(ctx: Context, args: str) -> Reply:
 def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
     venue = store.venues()[q.venue_id]
     where = f"{venue.name} {q.year}"
-    listing = store.read(db.listing_states, q.venue_id, q.year)
+    listing = store.read(paper_queries.listing_states, q.venue_id, q.year)
     if not listing:
         return _not_collected(store, q, prefix)
     state = listing[0]
@@ -279,11 +274,11 @@ def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
     # pages: one size for every page of this list, so page N always holds the same papers.
     frame = "\n".join([head(main_total, main_total, main_total), *notes])
     frame += "\n" + _footer(store, q, main_total + 1, prefix, page=main_total)
-    width = store.read(db.link_width, q.venue_id, q.year)
+    width = store.read(paper_queries.link_width, q.venue_id, q.year)
     size = page_size(width, len(frame))
     offset = (q.page - 1) * size
     total, rows = store.read(
-        db.papers_behind,
+        paper_queries.papers_behind,
         q.venue_id,
         q.year,
         q.method.id,
@@ -307,7 +302,7 @@ def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
     if q.page > pages:
         last = f"{prefix}{papers_line(store, q, pages)}"
         raise UsageError(
-            f"The {fmt_int(total)} {label} papers of {where} fill {_count(pages, 'page')}; "
+            f"The {fmt_int(total)} {label} papers of {where} fill {count_of(pages, 'page')}; "
             f"the last is `{last}`.",
             usage="",
         )
@@ -343,7 +338,9 @@ def _none_label(q: PapersQuery) -> str:
     return f"counts for {figure_name(q.figure)} under the {q.method.name} rule"
 
 
-def _notes(store: Store, q: PapersQuery, state: db.VenueYearState, prefix: str) -> list[str]:
+def _notes(
+    store: Store, q: PapersQuery, state: paper_queries.VenueYearState, prefix: str
+) -> list[str]:
     notes = []
     default = store.default_method()
     if q.switched and q.figure == PAIR:
@@ -396,7 +393,7 @@ def _notes(store: Store, q: PapersQuery, state: db.VenueYearState, prefix: str) 
     return notes
 
 
-def _provenance(store: Store, state: db.VenueYearState) -> str:
+def _provenance(store: Store, state: paper_queries.VenueYearState) -> str:
     src = store.sources().get(state.source_id)
     name = src.name if src else state.source_id
     population = state.population if len(state.population) <= 90 else state.population[:89] + "…"
@@ -419,7 +416,10 @@ def _footer(store: Store, q: PapersQuery, pages: int, prefix: str, page: int | N
 
 
 def fit_page(
-    header: Sequence[str], entries: Sequence[tuple[int, db.PaperRow]], footer: str, q: PapersQuery
+    header: Sequence[str],
+    entries: Sequence[tuple[int, paper_queries.PaperRow]],
+    footer: str,
+    q: PapersQuery,
 ) -> str:
     """The page as text, with titles (then details, then authors) shortened until it fits one
     message. Links are never shortened: they must work."""
@@ -441,7 +441,9 @@ def fit_page(
     return text
 
 
-def entry(n: int, paper: db.PaperRow, detail: str, title_limit: int, authors: int = 2) -> str:
+def entry(
+    n: int, paper: paper_queries.PaperRow, detail: str, title_limit: int, authors: int = 2
+) -> str:
     """`3. **Title** — A. Author, B. Author et al. · detail` and the link on its own line."""
     line = f"{n}. **{echo(paper.title, title_limit, code=False)}**"
     who = author_list(paper.authors, authors) if authors else ""
@@ -468,13 +470,13 @@ def safe_link(url: str | None) -> str | None:
     return "<" + _UNSAFE_IN_LINK.sub(lambda m: quote(m.group()), url) + ">"
 
 
-def best_link(paper: db.PaperRow) -> str | None:
+def best_link(paper: paper_queries.PaperRow) -> str | None:
     """The PDF (what was read, so where a matched term can be checked), else the landing page.
-    ``db.link_width`` measures the same choice."""
+    ``paper_queries.link_width`` measures the same choice."""
     return safe_link(paper.pdf_url) or safe_link(paper.page_url)
 
 
-def _terms(terms: str, limit: int) -> str:
+def terms_text(terms: str, limit: int) -> str:
     shown = ", ".join(_term_label(t) for t in terms.split(", ") if t)
     return echo(shown, limit) if shown else ""
 
@@ -486,7 +488,7 @@ def _term_label(term: str) -> str:
     return term
 
 
-def paper_detail(paper: db.PaperRow, q: PapersQuery, limit: int) -> str:
+def paper_detail(paper: paper_queries.PaperRow, q: PapersQuery, limit: int) -> str:
     """What a list entry says about its paper: the matched terms of the listed figure, the
     paper's state, or (listing every paper) what it names under the method."""
     if paper.status == "failed":
@@ -500,7 +502,7 @@ def paper_detail(paper: db.PaperRow, q: PapersQuery, limit: int) -> str:
     if q.figure is not None:
         parts = q.figure.split("+")
         found = {fw: terms for fw, _, terms in mentions}
-        return " + ".join(_terms(found.get(fw, ""), limit // len(parts)) for fw in parts)
+        return " + ".join(terms_text(found.get(fw, ""), limit // len(parts)) for fw in parts)
     named = [(fw, counted, terms) for fw, counted, terms in mentions if "+" not in fw]
     if not named:
         return "names no framework"
@@ -509,7 +511,7 @@ def paper_detail(paper: db.PaperRow, q: PapersQuery, limit: int) -> str:
             "names " + " and ".join(figure_name(fw) for fw, _, _ in named) + ": counts for neither"
         )
     each = max(12, limit // len(named))
-    return ", ".join(f"{figure_name(fw)} {_terms(terms, each)}" for fw, _, terms in named)
+    return ", ".join(f"{figure_name(fw)} {terms_text(terms, each)}" for fw, _, terms in named)
 
 
 def _not_collected(store: Store, q: PapersQuery, prefix: str) -> Reply:
@@ -532,7 +534,7 @@ def _not_collected(store: Store, q: PapersQuery, prefix: str) -> Reply:
             f"The counts themselves: `{prefix}ratio {where}`.",
             command=papers_line(store, q),
         )
-    listed = store.read(db.listed_venue_years)
+    listed = store.read(paper_queries.listed_venue_years)
     names = store.venues()
     have = ", ".join(f"{names[v].name} {y}" for v, y in listed[:12]) if listed else ""
     known = f" Venue-years with papers: {have}." if have else " No papers are collected yet."
@@ -544,12 +546,12 @@ def _not_collected(store: Store, q: PapersQuery, prefix: str) -> Reply:
 
 
 def _check_method_was_applied(store: Store, q: PapersQuery, where: str, prefix: str) -> None:
-    if store.read(db.read_with, q.venue_id, q.year, q.method.id):
+    if store.read(paper_queries.read_with, q.venue_id, q.year, q.method.id):
         return
     applied = [
         m.name
         for m in store.methods().values()
-        if store.read(db.read_with, q.venue_id, q.year, m.id)
+        if store.read(paper_queries.read_with, q.venue_id, q.year, m.id)
     ]
     if not applied:
         return  # nothing read with any rule: every read paper failed or is a scan
@@ -560,165 +562,3 @@ def _check_method_was_applied(store: Store, q: PapersQuery, where: str, prefix: 
         f"Try `{prefix}papers {where} --method {applied[0]}`.",
         usage="",
     )
-
-
-# -- `!paper`: one paper by title -----------------------------------------------------------------
-def parse_paper(ctx: Context, args: str) -> tuple[str, ...]:
-    """The title words of `!paper` (any order; case and accents do not matter)."""
-    usage = f"`{ctx.prefix}paper {PAPER_USAGE}`"
-    if len(args) > MAX_ARG_CHARS:
-        raise UsageError(
-            f"That is {len(args):,} characters; a few words of the title are enough.", usage=usage
-        )
-    words = tuple(_TITLE_WORD.findall(args))
-    if not words:
-        raise UsageError(
-            f"Which paper? Give words of its title, e.g. `{ctx.prefix}paper attention is all you "
-            "need`.",
-            usage=usage,
-        )
-    return words
-
-
-@command(
-    "paper",
-    usage=PAPER_USAGE,
-    summary="Find a paper by title: what it names, what it counts for, and its link.",
-    examples=("!paper attention is all you need", "!paper deep residual learning"),
-    details=(
-        "Searches the titles of every collected paper (words in any order; case and accents "
-        "ignored). The best match comes in full: venue, year, track, whether it could be read, "
-        "and per counting method the frameworks it names with the matched terms and the "
-        "figures it counts for. Further matches are listed by title."
-    ),
-    parse=parse_paper,
-)
-def paper_command(ctx: Context, args: str) -> Reply:
-    return paper_reply(ctx.store, parse_paper(ctx, args), prefix=ctx.prefix)
-
-
-def paper_reply(store: Store, words: Sequence[str], *, prefix: str = "!") -> Reply:
-    matches, found = store.read(db.search_titles, list(words), TITLE_MATCHES)
-    dropped: tuple[str, ...] = ()
-    if not found:
-        content = [w for w in words if w.lower() not in SMALL_WORDS]
-        if content and len(content) < len(words):
-            matches, found = store.read(db.search_titles, content, TITLE_MATCHES)
-            dropped = tuple(w for w in words if w.lower() in SMALL_WORDS)
-    asked = echo(" ".join(words), 60)
-    if not found:
-        listed = store.read(db.listed_venue_years)
-        if not listed:
-            hint = (
-                "trendbot has not collected any papers yet, so there are no titles to search "
-                "(`trendbot collect papers --venue NeurIPS --year 2024` collects a venue-year)."
-            )
-        else:
-            names = store.venues()
-            have = ", ".join(f"{names[v].name} {y}" for v, y in listed[:8])
-            more = ", …" if len(listed) > 8 else ""
-            hint = (
-                f"Titles are searched word by word, in any order; try fewer or other words. "
-                f"I know the papers of {have}{more} (`{prefix}papers <venue> <year>` lists them)."
-            )
-        raise UsageError(f"No paper title I know has all of {asked}. {hint}", usage="")
-    best, *others = found
-    lines = paper_lines(store, best)
-    if dropped:
-        lines.insert(0, f"No title has all of {asked}; without {echo(' '.join(dropped))}:")
-    if others:
-        venues = store.venues()
-        also = "; ".join(
-            f"**{echo(p.title, 70, code=False)}** ({venues[p.venue_id].name} {p.year})"
-            for p in others
-        )
-        more = matches - 1 - len(others)
-        tail = f"; and {_count(more, 'other title')}" if more > 0 else ""
-        vague = (
-            " (ranked among the first " + fmt_int(db.RANKED_AT_MOST) + ")"
-            if (matches > db.RANKED_AT_MOST)
-            else ""
-        )
-        lines.append(f"Also matching: {also}{tail}{vague}. Add title words to pick one.")
-    return Reply(
-        "\n".join(lines), command="paper " + " ".join(words), data_version=store.data_version()
-    )
-
-
-def paper_lines(store: Store, paper: db.PaperRow) -> list[str]:
-    """One paper in full: title and authors, where and how it was read, what it names under
-    every method it was read with, and its links."""
-    venues, methods = store.venues(), store.methods()
-    prov = store.read(db.paper_provenance, paper.id)
-    who = author_list(paper.authors, 3)
-    lines = [f"**{echo(paper.title, 250, code=False)}**" + (f" — {who}" if who else "")]
-    where = [
-        f"{venues[paper.venue_id].name} {paper.year}",
-        f"{echo(paper.track, 40, code=False)} track",
-    ]
-    where.append(_status(paper, prov))
-    if prov is not None:
-        src = store.sources().get(prov.source_id)
-        where.append(f"listed by {src.name if src else prov.source_id}")
-    lines.append(" · ".join(where))
-    if paper.status == "ok" and paper.main:
-        read_with = set(prov.rules) if prov else set()
-        for m in methods.values():
-            if m.id in read_with or m.id in paper.mentions:
-                lines.append(method_line(m, paper.mentions.get(m.id, [])))
-    links = [
-        f"{label}: {link}"
-        for label, url in (("PDF", paper.pdf_url), ("page", paper.page_url))
-        if (link := safe_link(url))
-    ]
-    if links:
-        lines.append(" · ".join(links))
-    return lines
-
-
-def _status(paper: db.PaperRow, prov: db.PaperProvenance | None) -> str:
-    if not paper.main or paper.status == "listed":
-        return "outside the main population, so not read or counted"
-    if paper.status == "ok":
-        when = f" {prov.checked_at[:10]}" if prov and prov.checked_at else ""
-        pages = f" ({paper.pages} pages)" if paper.pages else ""
-        return f"read{when}{pages}"
-    if paper.status == "no_text":
-        return "no text layer (a scan): counts in the total, for no framework"
-    if paper.status == "failed":
-        why = f" ({echo(paper.reason, 80, code=False)})" if paper.reason else ""
-        return f"could not be read{why}: counts in the total, for no framework"
-    return "listed, not read yet"
-
-
-def method_line(method: Method, mentions: Sequence[tuple[str, bool, str]]) -> str:
-    """'final: counts for PyTorch (`pytorch, torchvision`)'; 'modern: PyTorch (`pytorch`),
-    JAX (`jax`)'; 'final: names both PyTorch (…) and TensorFlow (…), so it counts for
-    neither'."""
-    named = [(fw, counted, terms) for fw, counted, terms in mentions if "+" not in fw]
-    pairs = [fw for fw, counted, _ in mentions if "+" in fw and counted]
-    if not named:
-        if len(method.frameworks) == 2:
-            a, b = (figure_name(f) for f in method.frameworks)
-            return f"{method.name}: names neither {a} nor {b}"
-        return f"{method.name}: names none of its frameworks"
-
-    def shown(fw: str, terms: str) -> str:
-        t = _terms(terms, 60)
-        return f"{figure_name(fw)} ({t})" if t else figure_name(fw)
-
-    counted = [shown(fw, terms) for fw, c, terms in named if c]
-    uncounted = [(fw, terms) for fw, c, terms in named if not c]
-    pair = set(method.frameworks) >= {"pytorch", "tensorflow"}
-    if method.exclusive and uncounted and not counted and pair and len(uncounted) == 2:
-        both = " and ".join(shown(fw, t) for fw, t in uncounted)
-        return f"{method.name}: names both {both}, so it counts for neither"
-    parts = []
-    if counted:
-        parts.append(("counts for " if method.exclusive else "") + ", ".join(counted))
-    if uncounted:
-        parts.append("names " + ", ".join(shown(fw, t) for fw, t in uncounted) + " (not counted)")
-    text = f"{method.name}: " + "; ".join(parts)
-    if pairs:
-        text += ", and " + ", ".join(f"{figure_name(f)} together" for f in pairs)
-    return text

@@ -37,10 +37,10 @@ from trendbot.commands.parsing import UsageError
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField
 from trendbot.commands.text import echo
-from trendbot.industry.catalog import MetricDef, load_catalog
-from trendbot.industry.figures import MetricSnapshot, family_of, layout, newest_values
 from trendbot.storage import Store
 from trendbot.storage import metrics as mq
+from trendbot.storage.catalog import MetricDef, load_catalog
+from trendbot.storage.figures import MetricSnapshot, family_of, layout, newest_values
 
 USAGE = "<metric> [framework…] [since YYYY] [source:<id>] [--light]"
 _SINCE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")

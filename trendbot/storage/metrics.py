@@ -120,7 +120,7 @@ def _in(column: str, values: Sequence[str]) -> tuple[str, list[str]]:
 def _preference(metric: str, prefer: Sequence[str] | None) -> tuple[str, ...]:
     if prefer is not None:
         return tuple(prefer)
-    from trendbot.industry.catalog import load_catalog
+    from trendbot.storage.catalog import load_catalog
 
     definition = load_catalog().get(metric)
     return definition.sources if definition else ()
@@ -306,7 +306,7 @@ def coverage(store: Store, metric: str | None = None) -> list[MetricCoverage]:
     ]
 
 
-# -- the queries behind the industry answers (trendbot.industry.figures) -----------------------
+# -- the queries behind the industry answers (trendbot.storage.figures) -----------------------
 # Every series (source, metric, framework) the store holds and its newest row on or before a
 # date, in one statement: a recursive skip scan over the primary key steps from one series to
 # the next with three index seeks at most (next framework of the metric, next metric of the
@@ -467,7 +467,7 @@ _UPSERT = """
 
 
 def _units(rows: Sequence[MetricRow]) -> dict[str, str]:
-    from trendbot.industry.catalog import load_catalog
+    from trendbot.storage.catalog import load_catalog
 
     catalog = load_catalog()
     units: dict[str, str] = {}

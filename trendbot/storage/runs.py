@@ -1,13 +1,19 @@
-"""The log of collection runs (``collection_runs``): each collector's last run and outcome.
+"""The log of collection runs (``collection_runs``): every collector writes a row when it
+starts and fills it in when it ends (a row left 'running' is a run that never finished).
 
-Read by ``trendbot collect --status``, the bot's owner-only ``!status`` and the bot's collection
-schedule (which runs a collector when its last finished run is older than ``COLLECT_EVERY``).
+Each collector's last run and outcome are read by ``trendbot collect --status``, the bot's
+owner-only ``!status`` and the bot's collection schedule (which runs a collector when its last
+finished run is older than ``COLLECT_EVERY``).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from trendbot.storage.papers import now_iso
 
 
 @dataclass(frozen=True)
@@ -39,3 +45,24 @@ def last_finished(conn: sqlite3.Connection, prefix: str) -> str | None:
         "SELECT max(finished_at) FROM collection_runs WHERE collector LIKE ?", (prefix + "%",)
     ).fetchone()
     return row[0] if row else None
+
+
+def start_run(conn: sqlite3.Connection, collector: str, detail: Mapping | None = None) -> int:
+    with conn:
+        cur = conn.execute(
+            "INSERT INTO collection_runs (collector, started_at, status, detail)"
+            " VALUES (?, ?, 'running', ?)",
+            (collector, now_iso(), json.dumps(dict(detail or {}), ensure_ascii=False)),
+        )
+    return int(cur.lastrowid or 0)
+
+
+def finish_run(
+    conn: sqlite3.Connection, run_id: int, status: str, items: int, detail: Mapping
+) -> None:
+    with conn:
+        conn.execute(
+            "UPDATE collection_runs SET finished_at = ?, status = ?, items = ?, detail = ?"
+            " WHERE id = ?",
+            (now_iso(), status, items, json.dumps(dict(detail), ensure_ascii=False), run_id),
+        )

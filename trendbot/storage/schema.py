@@ -178,7 +178,7 @@ def _count_triggers(db: Database, table: str, watched: tuple[str, ...]) -> None:
 @migrations(name="0004_application_id")
 def _application_id(db: Database) -> None:
     """Mark the file as a trendbot store (stores made before this were recognised by their
-    migrations table; see ``storage.store.inspect_file``)."""
+    migrations table; see ``storage.opening.inspect_file``)."""
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 

@@ -161,8 +161,8 @@ def _metric_rows(texts: dict[str, str], source_ids: tuple[str, ...]) -> list[tup
     metric (its unit comes from the catalogue), a source without provenance, a column that is
     neither a framework nor one of the metric's pseudo-series.
     """
-    from trendbot.industry.catalog import parse_catalog
-    from trendbot.industry.frameworks import load_frameworks
+    from trendbot.storage.catalog import parse_catalog
+    from trendbot.storage.frameworks import load_frameworks
 
     catalog = parse_catalog(json.loads(texts[METRIC_CATALOG]))
     known_frameworks = set(load_frameworks().ids())

@@ -47,7 +47,7 @@ class Topic:
 def _metric_names() -> dict[str, str]:
     """metric name → title, from the catalogue (empty where it is not installed)."""
     try:
-        from trendbot.industry.catalog import load_catalog
+        from trendbot.storage.catalog import load_catalog
     except ImportError:  # pragma: no cover - the catalogue ships with trendbot
         return {}
     return {d.name: d.title for d in load_catalog().metrics}

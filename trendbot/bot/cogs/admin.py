@@ -56,7 +56,7 @@ def status_lines(bot: TrendBotMixin) -> list[str]:
     """What `!status` says (store reads run off the event loop, in a thread)."""
     from trendbot import __version__
     from trendbot.bot.schedule import _duration
-    from trendbot.storage.papers import listing_states
+    from trendbot.storage.paper_queries import listing_states
     from trendbot.storage.runs import last_runs
 
     store = bot.core.store

@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from trendbot.bot.autocomplete import method_choices, venues_choices, year_choices
-from trendbot.bot.cogs import Year, join_args, spec_command
+from trendbot.bot.cogs.hybrid import Year, join_args, spec_command
 
 if TYPE_CHECKING:
     from trendbot.bot.app import TrendBotMixin

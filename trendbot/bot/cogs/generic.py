@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from discord import app_commands
 from discord.ext import commands
 
-from trendbot.bot.cogs import spec_command
+from trendbot.bot.cogs.hybrid import spec_command
 from trendbot.commands import CommandSpec
 
 if TYPE_CHECKING:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from discord import Interaction, app_commands
 from discord.ext import commands
 
-from trendbot.bot.cogs import Year, join_args, spec_command
-from trendbot.industry.catalog import load_catalog
-from trendbot.industry.figures import layout
-from trendbot.industry.frameworks import load_frameworks
+from trendbot.bot.cogs.hybrid import Year, join_args, spec_command
+from trendbot.storage.catalog import load_catalog
+from trendbot.storage.figures import layout
+from trendbot.storage.frameworks import load_frameworks
 
 if TYPE_CHECKING:
     from trendbot.bot.app import TrendBotMixin

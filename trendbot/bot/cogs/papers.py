@@ -19,9 +19,8 @@ from trendbot.bot.autocomplete import (
     venue_choices,
     year_labels,
 )
-from trendbot.bot.cogs import Year, join_args, spec_command
-from trendbot.storage import Store
-from trendbot.storage import papers as db
+from trendbot.bot.cogs.hybrid import Year, join_args, spec_command
+from trendbot.storage import Store, paper_queries
 
 if TYPE_CHECKING:
     from trendbot.bot.app import TrendBotMixin
@@ -46,8 +45,8 @@ def paper_years(store: Store, venue: str | None, current: str) -> list[tuple[str
     """(label, year), newest first: the years of the venue (or of any venue) with collected
     papers, then the study's years, which have counts but no papers to list."""
     venue_id = resolve_venue(store, venue)
-    listed = store.read(db.listing_states, venue_id) if venue_id else []
-    everywhere = store.read(db.listed_venue_years) if venue_id is None else []
+    listed = store.read(paper_queries.listing_states, venue_id) if venue_id else []
+    everywhere = store.read(paper_queries.listed_venue_years) if venue_id is None else []
     labels: list[tuple[str, int]] = []
     if venue_id is not None:
         name = store.venues()[venue_id].name

@@ -16,8 +16,8 @@ public sources, one module per source (fetch → pure transform → rows), run a
 
 from typing import Any
 
-# Loaded on first use: building trendbot's command-line parser imports ``industry.cli``, and
-# with it this package, on every start; the collectors (aiohttp and all) load only to collect.
+# Loaded on first use: importing one collector module (or ``base`` for its types) does not load
+# every collector and aiohttp with them.
 _EXPORTS = {
     "Progress": "base",
     "SourceFault": "base",

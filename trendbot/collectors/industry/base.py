@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from trendbot.collectors.http import HttpClient
-from trendbot.industry.frameworks import Framework
+from trendbot.storage.frameworks import Framework
 from trendbot.storage.metrics import MetricRow
 
 log = logging.getLogger("trendbot.collect.industry")

@@ -36,8 +36,8 @@ from trendbot.collectors.industry.base import (
     download_rows,
     month_start,
 )
-from trendbot.industry.frameworks import normalise_package
 from trendbot.storage import metrics as db
+from trendbot.storage.frameworks import normalise_package
 
 NAME = "clickhouse"
 TABLE = "pypi.pypi_downloads_per_day"

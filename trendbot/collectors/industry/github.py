@@ -34,8 +34,8 @@ from trendbot.collectors.industry.base import (
     page_of,
     parse_links,
 )
-from trendbot.industry.frameworks import Framework
 from trendbot.storage import metrics as db
+from trendbot.storage.frameworks import Framework
 from trendbot.storage.metrics import MetricRow
 
 NAME = "github"

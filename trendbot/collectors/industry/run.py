@@ -38,10 +38,10 @@ from trendbot.collectors.industry import (
 )
 from trendbot.collectors.industry.base import Collected, Job, Progress, SourceFault, parse_since
 from trendbot.config import Settings
-from trendbot.industry.catalog import load_catalog
-from trendbot.industry.frameworks import Framework, load_frameworks
 from trendbot.storage import metrics as db
-from trendbot.storage import papers as runs
+from trendbot.storage import runs
+from trendbot.storage.catalog import load_catalog
+from trendbot.storage.frameworks import Framework, load_frameworks
 
 log = logging.getLogger("trendbot.collect.industry")
 

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from trendbot.collectors.http import FetchError, HttpClient, SourcePolicy
+from trendbot.collectors.http import FetchError, HttpClient
 from trendbot.collectors.papers import (
     CollectError,
     Listing,
@@ -43,8 +43,9 @@ from trendbot.collectors.papers import (
     source_for,
 )
 from trendbot.collectors.pdftext import PoolError
+from trendbot.collectors.policy import SourcePolicy
 from trendbot.config import Settings
-from trendbot.storage import Method, Store
+from trendbot.storage import Method, Store, paper_queries, runs
 from trendbot.storage import papers as db
 
 log = logging.getLogger("trendbot.collect.papers")
@@ -200,7 +201,7 @@ class PaperCollector:
             if self.options.rate:
                 from dataclasses import replace
 
-                from trendbot.collectors.http import DEFAULT_POLICIES
+                from trendbot.collectors.policy import DEFAULT_POLICIES
 
                 policies = {
                     name: replace(p, rate=self.options.rate, burst=max(1, int(self.options.rate)))
@@ -277,7 +278,7 @@ class PaperCollector:
         run_id = None
         if not self.options.dry_run:
             run_id = await self._in_db(
-                db.start_run,
+                runs.start_run,
                 self.store.conn,
                 "papers",
                 {"venue_id": venue_id, "year": year, "source": source},
@@ -329,7 +330,7 @@ class PaperCollector:
                 )  # fmt: skip
                 await asyncio.shield(
                     self._in_db(
-                        db.finish_run,
+                        runs.finish_run,
                         self.store.conn,
                         run_id,
                         status,
@@ -349,7 +350,7 @@ class PaperCollector:
         self, venue: str, venue_id: str, year: int, source: str, report: Report
     ) -> Listing | None:
         """Fetch and record the listing when needed; fills the report's listing figures."""
-        stored = await self._in_db(db.listing_states, self.store.conn, venue_id, year)
+        stored = await self._in_db(paper_queries.listing_states, self.store.conn, venue_id, year)
         current = stored[0] if stored else None
         fresh_enough = current is not None and (
             year < _today().year or current.fetched_at[:10] == _today().date().isoformat()

@@ -1,4 +1,5 @@
-"""`trendbot run` and `trendbot sync`, added to the main command line by ``trendbot.cli``."""
+"""`trendbot run` and `trendbot sync`: the Discord bot, started or only registering its slash
+commands (discord.py is imported only when one of them runs)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def _with_db(settings, db: str):
     return dataclasses.replace(settings, db_path=db)
 
 
-def add_bot_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser(
         "run",
         help="start the Discord bot (token from DISCORD_TOKEN in the environment or .env)",

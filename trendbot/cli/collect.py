@@ -13,40 +13,44 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+from trendbot.cli.collect_industry import add_industry_command
+from trendbot.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Bars,
+    open_context,
+    show_progress,
+    use_replacement_characters,
+)
 
 
-class BarProgress:
-    """A tqdm bar per venue-year on stderr: papers/s, ETA, and failures so far."""
+class PaperBars:
+    """A bar per venue-year on stderr: papers/s, ETA, and failures so far (a
+    ``collectors.papers.collect.Progress``)."""
 
     def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar = None
+        self.bars = Bars(enabled)
+        self.name = ""
         self.failed = 0
 
     def start(self, venue: str, year: int, todo: int) -> None:
         self.failed = 0
-        if not self.enabled or not todo:
-            return
-        from tqdm import tqdm
-
-        self.bar = tqdm(
-            total=todo, desc=f"{venue} {year}", unit="paper", file=sys.stderr, dynamic_ncols=True
-        )
-        self.bar.set_postfix(failed=0)
+        self.name = f"{venue} {year}"
+        if todo and (bar := self.bars.open(self.name, todo, unit="paper")) is not None:
+            bar.set_postfix(failed=0)
 
     def advance(self, ok: bool) -> None:
         if not ok:
             self.failed += 1
-        if self.bar is not None:
-            self.bar.update(1)
+        bar = self.bars.bars.get(self.name)
+        if bar is not None:
+            bar.update(1)
             if not ok:
-                self.bar.set_postfix(failed=self.failed)
+                bar.set_postfix(failed=self.failed)
 
-    def finish(self, report) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+    def finish(self, report: object) -> None:
+        self.bars.close(self.name)
 
 
 def _venues(raw: list[str]) -> list[str]:
@@ -65,14 +69,13 @@ def _venues(raw: list[str]) -> list[str]:
 
 
 def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from trendbot.cli import _open_context, _use_replacement_characters
     from trendbot.collectors.papers import CollectError
     from trendbot.collectors.papers.collect import Options, targets
     from trendbot.config import path_setting
 
     out = out or sys.stdout
-    _use_replacement_characters()
-    ctx, settings = _open_context(args)
+    use_replacement_characters()
+    ctx, settings = open_context(args)
     store = ctx.store
     try:
         try:
@@ -100,12 +103,11 @@ def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> i
             workers=args.workers,
             flush_every=max(1, args.batch),
         )
-        show = sys.stderr.isatty() if args.progress is None else args.progress
-        progress = BarProgress(enabled=show and not args.dry_run)
+        progress = PaperBars(enabled=show_progress(args) and not args.dry_run)
         import asyncio
 
         failures = asyncio.run(_collect(store, settings, options, progress, chosen, args, out))
-        return EXIT_SOME_FAILED if failures else EXIT_OK
+        return EXIT_FAILED if failures else EXIT_OK
     except KeyboardInterrupt:
         print("trendbot: stopped; what was read so far is kept.", file=sys.stderr)
         return 130
@@ -156,12 +158,11 @@ def _summary(report) -> str:
 def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Every collected venue-year: its source, last run and outcome, papers and failures; then
     every other collector's last run."""
-    from trendbot.cli import _open_context
 
     out = out or sys.stdout
-    ctx, _ = _open_context(args)
+    ctx, _ = open_context(args)
     with ctx.store as store:
-        from trendbot.storage.papers import listing_states
+        from trendbot.storage.paper_queries import listing_states
         from trendbot.storage.runs import last_runs
 
         states = listing_states(store.conn)
@@ -203,7 +204,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     return EXIT_USAGE
 
 
-def add_collect_command(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
     collect = subparsers.add_parser(
         "collect",
         help="collect papers or industry signals from their public sources into the store",
@@ -276,9 +277,4 @@ def add_collect_command(subparsers: argparse._SubParsersAction) -> None:
     )
     papers.set_defaults(func=cmd_collect_papers)
 
-    try:
-        from trendbot.collectors.industry.cli import add_industry_command
-    except ImportError:
-        pass
-    else:
-        add_industry_command(kinds)
+    add_industry_command(kinds)

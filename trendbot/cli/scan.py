@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from trendbot.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+
 if TYPE_CHECKING:  # the parser is built on every `trendbot` start: nothing heavy at import
     from trendbot.collectors.detect import Detection, RuleSet
     from trendbot.collectors.pdftext import PaperPool, PaperText
@@ -175,10 +177,10 @@ def cmd_scan(args: argparse.Namespace, out: TextIO | None = None) -> int:
         rulesets = parse_rules(args.rules)
     except ValueError as exc:
         print(f"trendbot scan: {exc}.", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if not args.timeout > 0:
         print("trendbot scan: --timeout must be a positive number of seconds.", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
 
     def emit(result: ScanResult) -> None:
         if args.json:
@@ -196,11 +198,11 @@ def cmd_scan(args: argparse.Namespace, out: TextIO | None = None) -> int:
         results = asyncio.run(run())
     except PoolError as exc:  # no worker could start: nothing was read
         print(f"trendbot scan: {exc}.", file=sys.stderr)
-        return 2
-    return 1 if any(r.failed for r in results) else 0
+        return EXIT_USAGE
+    return EXIT_FAILED if any(r.failed for r in results) else EXIT_OK
 
 
-def add_collect_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
     scan = subparsers.add_parser(
         "scan",
         help="which ML frameworks PDF papers name, under each counting rule",
@@ -232,6 +234,3 @@ def add_collect_commands(subparsers: argparse._SubParsersAction) -> None:
         help="worker processes (default: one per core, at most one per file)",
     )
     scan.set_defaults(func=cmd_scan)
-    from trendbot.collectors.collect_cli import add_collect_command
-
-    add_collect_command(subparsers)

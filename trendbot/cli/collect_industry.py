@@ -13,50 +13,24 @@ import json
 import sys
 from typing import TextIO
 
-EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+from trendbot.cli import common
 
 
-class BarProgress:
-    """A tqdm bar per collector on stderr, all advancing together (the collectors run at once).
-
-    (A ``collectors.industry.base.Progress``; not a subclass, so that building the command-line
-    parser, which every ``trendbot`` start does, imports nothing heavy.)"""
+class IndustryBars:
+    """A bar per collector on stderr, all advancing together (the collectors run at once):
+    a ``collectors.industry.base.Progress``."""
 
     def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bars: dict = {}
+        self.bars = common.Bars(enabled)
 
     def plan(self, collector: str, total: int) -> None:
-        if not self.enabled:
-            return
-        bar = self.bars.get(collector)
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(
-                total=total,
-                desc=collector,
-                unit="step",
-                file=sys.stderr,
-                position=len(self.bars),
-                dynamic_ncols=True,
-                leave=True,
-            )
-            self.bars[collector] = bar
-        else:
-            bar.total = total
-            bar.refresh()
+        self.bars.open(collector, total, unit="step")
 
     def advance(self, collector: str, n: int = 1) -> None:
-        bar = self.bars.get(collector)
-        if bar is not None:
-            bar.update(n)
+        self.bars.update(collector, n)
 
     def done(self, collector: str, status: str) -> None:
-        bar = self.bars.pop(collector, None)
-        if bar is not None:
-            bar.set_postfix_str(status)
-            bar.close()
+        self.bars.close(collector, status)
 
 
 def summary(report) -> str:
@@ -87,7 +61,6 @@ def _n(count: int, noun: str) -> str:
 def cmd_collect_industry(args: argparse.Namespace, out: TextIO | None = None) -> int:
     import asyncio
 
-    from trendbot.cli import _open_context, _use_replacement_characters
     from trendbot.collectors.industry.base import parse_since
     from trendbot.collectors.industry.run import (
         UsageError,
@@ -97,22 +70,21 @@ def cmd_collect_industry(args: argparse.Namespace, out: TextIO | None = None) ->
     )
 
     out = out or sys.stdout
-    _use_replacement_characters()
+    common.use_replacement_characters()
     try:
         choose_metrics(args.metric)
         choose_frameworks(args.framework)
         since = parse_since(args.since) if args.since else None
     except (UsageError, ValueError) as exc:
         print(f"trendbot: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    ctx, settings = _open_context(args)
+        return common.EXIT_USAGE
+    ctx, settings = common.open_context(args)
     store = ctx.store
     if store.read_only:
         print(f"trendbot: cannot collect: the database is {store.read_only}.", file=sys.stderr)
         store.close()
-        return EXIT_USAGE
-    show = sys.stderr.isatty() if args.progress is None else args.progress
-    progress = BarProgress(enabled=show)
+        return common.EXIT_USAGE
+    progress = IndustryBars(enabled=common.show_progress(args))
     reports: list = []
     try:
         results = asyncio.run(
@@ -138,7 +110,7 @@ def cmd_collect_industry(args: argparse.Namespace, out: TextIO | None = None) ->
         for report in reports:
             print(summary(report), file=out)
     out.flush()
-    return EXIT_SOME_FAILED if any(r.status == "failed" for r in reports) else EXIT_OK
+    return common.EXIT_FAILED if any(r.status == "failed" for r in reports) else common.EXIT_OK
 
 
 def add_industry_command(kinds: argparse._SubParsersAction) -> None:

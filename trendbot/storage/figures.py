@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from trendbot.industry.catalog import Caveat, MetricDef, load_catalog
 from trendbot.storage import metrics as db
+from trendbot.storage.catalog import Caveat, MetricDef, load_catalog
 from trendbot.storage.metrics import DEFAULT_TOLERANCE_DAYS, MetricValue, year_before
 
 if TYPE_CHECKING:
