@@ -104,14 +104,15 @@ def test_env_example_lists_every_variable_trendbot_reads():
     assert read - listed == set()
 
 
-def test_readme_names_every_variable_of_env_example():
-    """The README says what each setting does: every variable .env.example lists is named there
-    (in the configuration table, or beside its collector)."""
+def test_the_manual_names_every_variable_of_env_example():
+    """The README or the manual (docs/*.md) says what each setting does: every variable
+    .env.example lists is named there (in the configuration tables, or beside its collector)."""
     import re
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
     listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))
-    readme = (root / "README.md").read_text(encoding="utf-8")
-    assert len(listed) > 30
-    assert {v for v in listed if f"`{v}`" not in readme} == set()
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    manual = "\n".join(page.read_text(encoding="utf-8") for page in pages)
+    assert len(listed) > 30 and len(pages) > 1
+    assert {v for v in listed if f"`{v}`" not in manual} == set()
