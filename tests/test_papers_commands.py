@@ -20,7 +20,6 @@ from trendbot.commands.papers import page_size, safe_link
 from trendbot.commands.reply import MAX_CONTENT
 from trendbot.commands.text import LIVE_MENTION
 from trendbot.storage import paper_queries
-from trendbot.storage import papers as db
 
 ENTRY = re.compile(r"^(\d+)\. \*\*(.+?)\*\*", re.MULTILINE)
 LINK = re.compile(r"^<(https?://[^>\s]+)>$", re.MULTILINE)
@@ -371,7 +370,7 @@ def test_several_matches_show_the_best_then_the_others(pctx):
 
 
 def test_vague_words_are_ranked_among_the_first_matches_only(pctx, monkeypatch):
-    monkeypatch.setattr(db, "RANKED_AT_MOST", 3)
+    monkeypatch.setattr(paper_queries, "RANKED_AT_MOST", 3)
     total, rows = paper_queries.search_titles(pctx.store.conn, ["study"], 5)
     assert total == 21 and len(rows) == 3  # 12 JAX + 9 PyTorch studies; 3 ranked
     reply = run(pctx, "!paper study")
