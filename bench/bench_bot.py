@@ -171,7 +171,7 @@ class Driver:
 
 
 async def parent(args: argparse.Namespace) -> int:
-    from tests.discord_emulator import DiscordEmulator
+    from tests.support.discord_emulator import DiscordEmulator
 
     tmp = Path(tempfile.mkdtemp(prefix="trendbot-bench-"))
     # The paced run (100 replies/s) is over Discord's global limit on purpose: it measures the

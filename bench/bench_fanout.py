@@ -117,7 +117,7 @@ class Asker:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from tests.discord_emulator import DiscordEmulator
+    from tests.support.discord_emulator import DiscordEmulator
 
     tmp = Path(tempfile.mkdtemp(prefix="trendbot-fanout-"))
     db = tmp / "fanout.db"

@@ -1,12 +1,12 @@
 """Industry collection: what a first backfill and a daily run cost, against a loopback server.
 
 Section "collection". A fake of every industry source answers in the real formats on 127.0.0.1
-(tests/industry_fakes.py; ClickHouse's SQL runs in chDB when it is installed) with a world the
-size of the real one (tests/industry_world.py, scale "real"): the seven repositories with their
-real ages, so their star histories have as many weekly pages as on GitHub; an HN "Who is
+(tests/support/industry_fakes.py; ClickHouse's SQL runs in chDB when it is installed) with a world
+the size of the real one (tests/support/industry_world.py, scale "real"): the seven repositories
+with their real ages, so their star histories have as many weekly pages as on GitHub; an HN "Who is
 hiring?" thread of 300 to 1,100 ads (and replies) for every month since 2017; Stack Overflow and
-arXiv months since 2021 with hundreds of questions or candidates each; ten years of daily
-downloads. These are the collectors' default first-backfill ranges.
+arXiv months since 2021 with hundreds of questions or candidates each; ten years of daily downloads.
+These are the collectors' default first-backfill ranges.
 
 It times, on a new store:
 
@@ -34,9 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the fakes live in tests/
 
-from tests.industry_support import HAVE_CHDB, fast_client, settings_for  # noqa: E402
-from tests.industry_world import FRAMEWORKS, World  # noqa: E402
-from tests.loopback import Loopback  # noqa: E402
+from tests.support.industry_support import HAVE_CHDB, fast_client, settings_for  # noqa: E402
+from tests.support.industry_world import FRAMEWORKS, World  # noqa: E402
+from tests.support.loopback import Loopback  # noqa: E402
 from trendbot.collectors.industry import collect_industry  # noqa: E402
 from trendbot.collectors.industry.run import PRIMARY, http_source  # noqa: E402
 from trendbot.collectors.policy import DEFAULT_POLICIES  # noqa: E402

@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.loopback import Loopback, Reply  # noqa: E402
-from tests.papers_support import loopback_client  # noqa: E402
+from tests.support.loopback import Loopback, Reply  # noqa: E402
+from tests.support.papers_support import loopback_client  # noqa: E402
 from trendbot.collectors.papers import list_papers  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "fixtures"

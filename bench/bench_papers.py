@@ -7,7 +7,7 @@ extraction rounds (default 5). Needs ``pdftotext`` (Debian: ``apt-get install -y
 poppler-utils``) for the baselines and ``pdflatex`` for typeset papers (``apt-get install -y
 --no-install-recommends texlive-latex-base``); without them it says so.
 
-Corpora (tests/pdfgen.py ``Corpus``: two-column LaTeX papers, 8-12 pages, vector figures,
+Corpora (tests/support/pdfgen.py ``Corpus``: two-column LaTeX papers, 8-12 pages, vector figures,
 framework names placed in known papers) are built once and cached under the temp dir, keyed by
 engine, size, seed and a hash of the generator; a larger cached corpus serves a smaller one.
 
@@ -65,7 +65,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the PDF generator and the loopback server live in tests/
 
-from tests.pdfgen import Corpus, CorpusPaper  # noqa: E402
+from tests.support.pdfgen import Corpus, CorpusPaper  # noqa: E402
 from trendbot.collectors.detect import BUILTIN, FINAL, detect_all, normalise  # noqa: E402
 from trendbot.collectors.pdftext import PaperPool, extract  # noqa: E402
 
@@ -482,8 +482,8 @@ def serve(args: argparse.Namespace) -> int:
     """``--serve``: the conference on 127.0.0.1 until stdin closes; prints its base URL first
     and, at the end, one JSON line of what it served (monotonic clock, comparable across
     processes on Linux)."""
-    from tests.conference import Conference, Paper
-    from tests.loopback import Loopback, Reply
+    from tests.support.conference import Conference, Paper
+    from tests.support.loopback import Loopback, Reply
 
     rows = json.loads(Path(args.serve).read_text())[: args.collect]
     folder = Path(args.serve).parent

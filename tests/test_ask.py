@@ -226,7 +226,7 @@ PAPER_MENTIONS = [
 
 @pytest.mark.parametrize(("text", "line"), PAPER_MENTIONS)
 def test_paper_questions_reach_the_paper_commands(store, text, line):
-    from tests.paper_data import load_all
+    from tests.support.paper_data import load_all
     from trendbot.commands import Context
     from trendbot.commands.ask import answer_mention, read_mention
 

@@ -15,8 +15,8 @@ import threading
 
 import pytest
 
-from tests.bot_harness import running_bot
-from tests.discord_emulator import (
+from tests.support.bot_harness import running_bot
+from tests.support.discord_emulator import (
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_MESSAGES,
     INTENT_GUILD_PRESENCES,
@@ -391,7 +391,7 @@ async def test_registered_command_without_a_cog_still_answers_and_bugs_get_a_ref
 
 
 async def test_tree_is_synced_only_when_it_changes_or_on_request(tmp_path):
-    from tests.discord_emulator import DiscordEmulator
+    from tests.support.discord_emulator import DiscordEmulator
 
     emu = await DiscordEmulator().start()
     try:

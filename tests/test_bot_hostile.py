@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.bot_harness import running_bot
+from tests.support.bot_harness import running_bot
 from trendbot.commands.text import LIVE_MENTION
 from trendbot.storage import open_store
 

@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from tests.bot_harness import running_bot
-from tests.discord_emulator import DiscordEmulator
+from tests.support.bot_harness import running_bot
+from tests.support.discord_emulator import DiscordEmulator
 from trendbot.commands import REGISTRY
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from tests.discord_emulator import DiscordEmulator
+from tests.support.discord_emulator import DiscordEmulator
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 

@@ -17,9 +17,9 @@ from dataclasses import replace
 
 import pytest
 
-from tests.conference import Conference, Paper
-from tests.loopback import Loopback, Reply
-from tests.pdfgen import (
+from tests.support.conference import Conference, Paper
+from tests.support.loopback import Loopback, Reply
+from tests.support.pdfgen import (
     HYPHENATED_PYTORCH,
     LIGATURE_TENSORFLOW,
     MENTIONS,

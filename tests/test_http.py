@@ -1,4 +1,4 @@
-"""The shared HTTP client against a real aiohttp server on 127.0.0.1 (tests/loopback.py)."""
+"""The shared HTTP client against a real aiohttp server on 127.0.0.1 (tests/support/loopback.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 
 import trendbot
-from tests.loopback import Loopback, Reply
+from tests.support.loopback import Loopback, Reply
 from trendbot.collectors.http import FetchError, HttpClient, check_xml, user_agent
 from trendbot.collectors.policy import (
     DEFAULT_POLICIES,

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from tests.bot_harness import running_bot
+from tests.support.bot_harness import running_bot
 from trendbot.commands.industry_format import fmt_number, fw_name
 from trendbot.storage import metrics as mq
 from trendbot.storage import open_store

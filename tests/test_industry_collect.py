@@ -12,10 +12,10 @@ import logging
 
 import pytest
 
-from tests.industry_fakes import FIXTURES
-from tests.industry_support import HAVE_CHDB, dump, last_run, run, series, value
-from tests.industry_world import FRAMEWORKS, IDS, World, months
-from tests.loopback import Loopback, Reply
+from tests.support.industry_fakes import FIXTURES
+from tests.support.industry_support import HAVE_CHDB, dump, last_run, run, series, value
+from tests.support.industry_world import FRAMEWORKS, IDS, World, months
+from tests.support.loopback import Loopback, Reply
 from trendbot.collectors.industry.base import last_complete_month
 
 SINCE = "2026-06"

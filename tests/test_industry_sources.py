@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.industry_fakes import FIXTURES, FakeAlgolia, FakeIndustry, Thread, week_start
-from tests.industry_support import HAVE_CHDB, dump, last_run, run, series, value
-from tests.industry_world import FRAMEWORKS, World
-from tests.loopback import Loopback, Reply
+from tests.support.industry_fakes import FIXTURES, FakeAlgolia, FakeIndustry, Thread, week_start
+from tests.support.industry_support import HAVE_CHDB, dump, last_run, run, series, value
+from tests.support.industry_world import FRAMEWORKS, World
+from tests.support.loopback import Loopback, Reply
 from tests.test_cli import TRENDBOT
 from trendbot.collectors.http import Fetched
 from trendbot.collectors.industry import arxiv, github, hn, stackexchange
@@ -361,7 +361,7 @@ async def test_clickhouse_later_runs_read_from_the_month_before_and_take_correct
         await run(store, srv, world.today, metrics=["pypi-downloads-day"])
         # a correction on a recent day, and a new day, on the server
         day = world.data_end - dt.timedelta(days=3)
-        from tests.clickhouse_chdb import ChdbClickHouse
+        from tests.support.clickhouse_chdb import ChdbClickHouse
 
         world.downloads["torch"][day] += 1000
         new_day = world.data_end + dt.timedelta(days=1)

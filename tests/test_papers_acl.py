@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from tests.loopback import Loopback, Reply
-from tests.papers_support import SHARED_FIXTURES, fixture, loopback_client, study_totals
+from tests.support.loopback import Loopback, Reply
+from tests.support.papers_support import SHARED_FIXTURES, fixture, loopback_client, study_totals
 from trendbot.collectors.papers import acl_anthology as acl
 from trendbot.collectors.papers.base import CollectError
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.bot_harness import running_bot
-from tests.paper_data import load_all
+from tests.support.bot_harness import running_bot
+from tests.support.paper_data import load_all
 from trendbot.commands.reply import MAX_CONTENT
 from trendbot.storage import open_store, paper_queries
 

@@ -1,5 +1,6 @@
 """`!papers` and `!paper` through ``run()``, on venue-years collected the way the collector
-writes them (``tests/paper_data.py``: ``save_listing`` then ``save_results`` with the aggregate).
+writes them (``tests/support/paper_data.py``: ``save_listing`` then ``save_results`` with the
+aggregate).
 
 Expected papers come from the data set's own description (which papers' texts name which
 terms), expected counts from the store's ``paper_counts`` (what `!ratio` shows), never from a
@@ -14,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests import paper_data as data
+from tests.support import paper_data as data
 from trendbot.commands import Context, run
 from trendbot.commands.papers import page_size, safe_link
 from trendbot.commands.reply import MAX_CONTENT

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.loopback import Loopback, Reply
-from tests.papers_support import SHARED_FIXTURES, fixture, loopback_client, study_totals
+from tests.support.loopback import Loopback, Reply
+from tests.support.papers_support import SHARED_FIXTURES, fixture, loopback_client, study_totals
 from trendbot.collectors.papers import cvf
 from trendbot.collectors.papers.base import CollectError
 

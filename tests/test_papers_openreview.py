@@ -10,8 +10,8 @@ import time
 import pytest
 from aiohttp import web
 
-from tests.loopback import Loopback, Reply
-from tests.papers_support import fixture, loopback_client, study_totals
+from tests.support.loopback import Loopback, Reply
+from tests.support.papers_support import fixture, loopback_client, study_totals
 from trendbot.collectors.papers import openreview as orv
 from trendbot.collectors.papers.base import CollectError
 

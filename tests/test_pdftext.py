@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests import pdfgen
+from tests.support import pdfgen
 from trendbot.collectors.detect import BUILTIN, FINAL, MODERN
 from trendbot.collectors.pdftext import (
     PaperPool,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import pdfgen
-from tests.unprivileged import as_nobody
+from tests.support import pdfgen
+from tests.support.unprivileged import as_nobody
 from trendbot.cli import scan as scan_cli
 from trendbot.collectors.detect import BUILTIN
 from trendbot.collectors.pdftext import DEFAULT_TIMEOUT

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.bot_harness import running_bot
+from tests.support.bot_harness import running_bot
 from trendbot.bot.schedule import CollectionSchedule
 from trendbot.config import ConfigError, Settings
 from trendbot.storage import open_store

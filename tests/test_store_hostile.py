@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from tests.support.unprivileged import as_nobody
 from tests.test_cli import TRENDBOT
-from tests.unprivileged import as_nobody
 from trendbot.commands import Context, run
 from trendbot.storage import Store, StoreError, open_store
 from trendbot.storage import connection as store_module

@@ -1,8 +1,8 @@
 """Subscriptions end to end through the Discord emulator, with the real bot in this process.
 
 Changes are written into the bot's store the way a collector process does it (another
-connection, ``tests.paper_data.collect``, which runs the collector's storage functions), and the
-bot's poster finds them by polling. Everything is asserted on what reached the emulator.
+connection, ``tests.support.paper_data.collect``, which runs the collector's storage functions),
+and the bot's poster finds them by polling. Everything is asserted on what reached the emulator.
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.bot_harness import running_bot
-from tests.discord_emulator import (
+from tests.support.bot_harness import running_bot
+from tests.support.discord_emulator import (
     PERM_ATTACH_FILES,
     PERM_MANAGE_CHANNELS,
     PERM_SEND_MESSAGES,
     PERM_VIEW_CHANNEL,
     DiscordEmulator,
 )
-from tests.paper_data import Paper, collect
+from tests.support.paper_data import Paper, collect
 from trendbot.storage import open_store, outbox
 from trendbot.storage import subscriptions as subs
 

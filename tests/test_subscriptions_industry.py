@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.industry_support import HAVE_CHDB, run
-from tests.industry_world import World
-from tests.loopback import Loopback
+from tests.support.industry_support import HAVE_CHDB, run
+from tests.support.industry_world import World
+from tests.support.loopback import Loopback
 from trendbot.storage import outbox
 
 SINCE = "2026-06"

@@ -18,9 +18,9 @@ import sys
 
 import pytest
 
-from tests.discord_emulator import PERM_ATTACH_FILES, DiscordEmulator
-from tests.loopback import Loopback
-from tests.proceedings import serve_year
+from tests.support.discord_emulator import PERM_ATTACH_FILES, DiscordEmulator
+from tests.support.loopback import Loopback
+from tests.support.proceedings import serve_year
 from tests.test_bot_process import bot_env, finish, start
 from tests.test_cli import TRENDBOT
 from trendbot.config import SOURCE_URLS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from tests.paper_data import Paper, collect
+from tests.support.paper_data import Paper, collect
 from trendbot.commands.reply import MAX_CONTENT, MAX_EMBED_TOTAL
 from trendbot.storage import open_store, outbox
 from trendbot.storage import subscriptions as subs

@@ -3,7 +3,7 @@
 One ``FakeIndustry`` serves every industry API behind one loopback server (their paths do not
 collide): GitHub REST, HN Algolia search, Stack Exchange 2.3, the Hugging Face Hub, the arXiv API,
 pypistats.org, and, when chDB can be imported, ClickHouse's HTTP interface answering the
-collector's real SQL with a real ClickHouse engine (``tests/clickhouse_chdb.py``).
+collector's real SQL with a real ClickHouse engine (``tests/support/clickhouse_chdb.py``).
 
 Each fake keeps its source's manners: GitHub's ETags (a matching ``If-None-Match`` gets a 304 that
 costs no quota), its ``x-ratelimit-*`` headers and ``Link`` pagination through
@@ -37,9 +37,9 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from tests.loopback import Reply
+from tests.support.loopback import Reply
 
-FIXTURES = Path(__file__).parent / "fixtures" / "industry"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "industry"
 
 
 def _load(name: str) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from tests.loopback import Loopback, Reply
+from tests.support.loopback import Loopback, Reply
 
 
 @dataclass(frozen=True)

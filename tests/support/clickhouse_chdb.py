@@ -28,7 +28,7 @@ import uuid
 
 from aiohttp import web
 
-from tests.loopback import Reply
+from tests.support.loopback import Reply
 
 try:  # a test-only dependency; tests that need it skip without it
     from chdb.session import Session

@@ -6,8 +6,8 @@ import datetime as dt
 import sqlite3
 from dataclasses import replace
 
-from tests.clickhouse_chdb import CHDB_ERROR
-from tests.loopback import Loopback
+from tests.support.clickhouse_chdb import CHDB_ERROR
+from tests.support.loopback import Loopback
 from trendbot.collectors.http import HttpClient
 from trendbot.collectors.industry import collect_industry
 from trendbot.collectors.policy import DEFAULT_POLICIES

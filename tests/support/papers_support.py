@@ -7,12 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from tests.conftest import SHARED
-from tests.loopback import Loopback
+from tests.support.loopback import Loopback
 from trendbot.collectors.http import HttpClient
 from trendbot.collectors.policy import DEFAULT_POLICIES
 from trendbot.config import SOURCE_URLS, Settings
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 SHARED_FIXTURES = SHARED / "data" / "fixtures"
 
 

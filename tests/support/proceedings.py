@@ -13,8 +13,8 @@ import functools
 import hashlib
 import html
 
-from tests.loopback import Loopback, Reply
-from tests.pdfgen import MENTIONS, make_paper
+from tests.support.loopback import Loopback, Reply
+from tests.support.pdfgen import MENTIONS, make_paper
 
 
 @functools.cache

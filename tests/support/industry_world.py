@@ -17,7 +17,7 @@ import html
 import random
 from dataclasses import dataclass, field
 
-from tests.industry_fakes import (
+from tests.support.industry_fakes import (
     FakeAlgolia,
     FakeArxiv,
     FakeGitHub,
@@ -259,7 +259,7 @@ class World:
              models_json: bool = True) -> FakeIndustry:  # fmt: skip
         ch = None
         if clickhouse:
-            from tests.clickhouse_chdb import ChdbClickHouse
+            from tests.support.clickhouse_chdb import ChdbClickHouse
 
             ch = ChdbClickHouse(self.clickhouse_parts())
         recent = self.data_end - dt.timedelta(days=179)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import discord
 
-from tests.discord_emulator import DiscordEmulator
+from tests.support.discord_emulator import DiscordEmulator
 from trendbot.bot.app import TrendBot, create_bot
 from trendbot.bot.hooks import apply_test_hooks
 from trendbot.bot.settings import BotConfig
