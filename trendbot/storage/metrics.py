@@ -495,7 +495,8 @@ def save_metrics(
     move it once per row) and not at all when nothing did.
     """
     from trendbot.storage import outbox
-    from trendbot.storage.papers import ensure_source, now_iso
+    from trendbot.storage.clock import now_iso
+    from trendbot.storage.papers import ensure_source
 
     stamp = collected_at or now_iso()
     units = _units(rows)

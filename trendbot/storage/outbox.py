@@ -18,8 +18,8 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
+from trendbot.storage.clock import now_iso
 from trendbot.storage.data_version import read as read_version
 
 DIGEST = "digest"
@@ -56,10 +56,6 @@ class Event:
     changes: tuple[Change, ...]
     detail: Mapping = field(default_factory=dict)  # venue, year, source, chart, …
     data_version: int = 0
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def venue_topic(venue_id: str) -> str:

@@ -15,8 +15,8 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
+from trendbot.storage.clock import now_iso
 from trendbot.storage.data_version import one_step
 from trendbot.storage.data_version import read as read_version
 from trendbot.storage.models import Method
@@ -24,10 +24,6 @@ from trendbot.storage.version import PAPER_COUNTS_PK
 
 DONE = ("ok", "no_text")  # a paper in one of these states is not read again (same rules)
 STATUSES = ("pending", "ok", "no_text", "failed", "listed")  # listed: another track, not read
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # -- writing --------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from trendbot.storage.papers import now_iso
+from trendbot.storage.clock import now_iso
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ import io
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -225,6 +224,7 @@ def apply_seed(db: Database, bundle: SeedBundle | None = None) -> bool:
     Runs in one ``BEGIN IMMEDIATE`` transaction so that two processes opening a new store at the
     same moment cannot both load it, and a failure half-way leaves the store as it was.
     """
+    from trendbot.storage.clock import now_iso
     from trendbot.storage.data_version import one_step
     from trendbot.storage.version import PAPER_COUNTS_PK
 
@@ -236,7 +236,7 @@ def apply_seed(db: Database, bundle: SeedBundle | None = None) -> bool:
         if row and row[0] == bundle.digest:
             conn.execute("ROLLBACK")
             return False
-        now = datetime.now(UTC).isoformat(timespec="seconds")
+        now = now_iso()
         with one_step(conn):  # a new seed is one change, whatever its number of rows
             db.table("venues").upsert_all(bundle.venues, pk="id")
             db.table("venue_aliases").upsert_all(bundle.aliases, pk="alias")

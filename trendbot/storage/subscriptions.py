@@ -23,7 +23,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from trendbot.storage.outbox import newest_id, now_iso
+from trendbot.storage.clock import now_iso
+from trendbot.storage.outbox import newest_id
 
 _SUB_COLS = (
     "id, guild_id, channel_id, topic, created_by, created_at, watermark, last_post_at,"
