@@ -5,31 +5,19 @@ from __future__ import annotations
 
 import argparse
 
+from trendbot.cli.common import load_settings
+
 
 def cmd_run(args: argparse.Namespace) -> int:
     from trendbot.bot.runner import main
-    from trendbot.config import Settings
 
-    settings = Settings.from_env()
-    if args.db:
-        settings = _with_db(settings, args.db)
-    return main(settings)
+    return main(load_settings(args))
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from trendbot.bot.runner import main
-    from trendbot.config import Settings
 
-    settings = Settings.from_env()
-    if args.db:
-        settings = _with_db(settings, args.db)
-    return main(settings, sync_only=True, sync_guild=args.guild)
-
-
-def _with_db(settings, db: str):
-    import dataclasses
-
-    return dataclasses.replace(settings, db_path=db)
+    return main(load_settings(args), sync_only=True, sync_guild=args.guild)
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:

@@ -43,7 +43,7 @@ class PaperBars:
     def advance(self, ok: bool) -> None:
         if not ok:
             self.failed += 1
-        bar = self.bars.bars.get(self.name)
+        bar = self.bars.get(self.name)
         if bar is not None:
             bar.update(1)
             if not ok:

@@ -26,14 +26,25 @@ EXIT_USAGE = 2  # the command line itself was wrong (or settings / the store unu
 EXIT_NOT_WRITTEN = 3  # the answer was printed but its files could not be written
 
 
+def load_settings(args: argparse.Namespace) -> Settings:
+    """Settings from the environment and .env, with ``--db`` (``~`` expanded) in place of
+    TRENDBOT_DB: one rule for every subcommand, the bot's included."""
+    import dataclasses
+
+    from trendbot.config import Settings, path_setting
+
+    settings = Settings.from_env()
+    db = path_setting(args.db)
+    return dataclasses.replace(settings, db_path=db) if db else settings
+
+
 def open_context(args: argparse.Namespace) -> tuple[Context, Settings]:
     """The command context (store, prefix) and settings, honouring ``--db``."""
     from trendbot.commands import Context
-    from trendbot.config import Settings, path_setting
     from trendbot.storage import open_store
 
-    settings = Settings.from_env()
-    store = open_store(path_setting(args.db) or settings.db_path)
+    settings = load_settings(args)
+    store = open_store(settings.db_path)
     return Context(store=store, prefix=settings.command_prefix), settings
 
 
@@ -137,6 +148,10 @@ class Bars:
             bar.total = total
             bar.refresh()
         return bar
+
+    def get(self, name: str) -> Any:
+        """The open bar ``name``, or None (bars off, or not opened)."""
+        return self.bars.get(name)
 
     def update(self, name: str, n: int = 1) -> None:
         bar = self.bars.get(name)
