@@ -35,6 +35,9 @@ SOURCE_URLS: dict[str, str] = {
     "ARXIV_BASE_URL": "https://export.arxiv.org",
 }
 HTTP = ("http", "https")
+# `trendbot scan` refuses larger files before reading a byte (papers are a few MB; a book-length
+# proceedings PDF with figures is rarely over 50). Megabytes of 1024 × 1024 bytes.
+SCAN_MAX_MB_DEFAULT = 100
 
 
 def load_env(path: str | Path | None = None) -> dict[str, str]:
@@ -121,6 +124,20 @@ class Settings:
     discord_gateway_url: str | None = None
     source_urls: dict[str, str] = field(default_factory=lambda: dict(SOURCE_URLS))
     extra: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def scan_max_bytes(self) -> int:
+        """TRENDBOT_SCAN_MAX_MB in bytes; checked here, where `trendbot scan` asks for it, so
+        a bad value stops only the command that uses it."""
+        raw = (self.extra.get("TRENDBOT_SCAN_MAX_MB") or "").strip()
+        if not raw:
+            return SCAN_MAX_MB_DEFAULT * 1024 * 1024
+        ok = raw.isascii() and raw.isdigit() and len(raw) <= 7 and 1 <= int(raw) <= 1024 * 1024
+        if not ok:
+            raise ConfigError(
+                f"TRENDBOT_SCAN_MAX_MB must be a whole number of megabytes from 1 to 1048576 "
+                f"(default {SCAN_MAX_MB_DEFAULT}), not {raw[:40]!r}."
+            )
+        return int(raw) * 1024 * 1024
 
     def __repr__(self) -> str:  # never show the token, even by accident
         token = "***" if self.discord_token else "(unset)"

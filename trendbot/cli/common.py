@@ -73,6 +73,58 @@ def clean_arg(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def printable(text: str) -> str:
+    """``text`` safe to print on one terminal line: control characters (escape sequences, a
+    newline, a bidi override) shown as ``\\x1b``, ``\\n``, ``\\u202e``, and bytes that were
+    not UTF-8 as ``\\xff``. A file name is the user's, not ours to let drive the terminal."""
+    out = []
+    for ch in text:
+        if ch.isprintable():
+            out.append(ch)
+        elif 0xDC80 <= ord(ch) <= 0xDCFF:  # an undecodable byte, kept by surrogateescape
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
+
+def _whole(text: str) -> int:
+    text = text.strip()
+    if not (text.isascii() and text.lstrip("+-").isdigit()) or len(text) > 12:
+        raise ValueError(text)
+    return int(text)
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type=``: a whole number of 1 or more, else one sentence (exit 2)."""
+    try:
+        value = _whole(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {text!r}")
+    return value
+
+
+def seconds(most: float) -> Any:
+    """An argparse ``type=``: a number of seconds above 0 and at most ``most``."""
+
+    def convert(text: str) -> float:
+        import math
+
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (0 < value <= most):  # also refuses nan and inf
+            raise argparse.ArgumentTypeError(
+                f"must be a number of seconds above 0 and at most {most:g}, not {text!r}"
+            )
+        return value
+
+    return convert
+
+
 class OutputError(Exception):
     """A file of the answer could not be written; the answer itself was printed."""
 

@@ -9,13 +9,22 @@ sentence and the command goes on with the next; the exit status is 1 if any file
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from trendbot.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from trendbot.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    clean_arg,
+    positive_int,
+    printable,
+    seconds,
+)
+from trendbot.cli.pdf_input import InputError, Limits, read_file
 
 if TYPE_CHECKING:  # the parser is built on every `trendbot` start: nothing heavy at import
     from trendbot.collectors.detect import Detection, RuleSet
@@ -23,6 +32,7 @@ if TYPE_CHECKING:  # the parser is built on every `trendbot` start: nothing heav
 
 BUILTIN_NAMES = ("final", "article", "modern")  # trendbot.collectors.detect.BUILTIN, checked
 DEFAULT_TIMEOUT = 60.0  # pdftext.DEFAULT_TIMEOUT, checked by the tests
+MAX_TIMEOUT = 86400.0  # a day: longer is no limit at all, and overflows the waits below
 
 
 @dataclass(frozen=True)
@@ -36,34 +46,59 @@ class ScanResult:
         return self.paper is None or self.paper.status == "failed"
 
 
-def read_pdf(path: Path) -> bytes:
-    """The file's bytes, or ``OSError`` with a message fit to print after the file name."""
+async def read_within(path: str, limits: Limits, timeout: float) -> bytes:
+    """``read_file`` in a daemon thread, given up after ``timeout`` seconds.
+
+    A regular file can still stall (a hung network mount); the time limit is then as true for
+    reading as for analysing. A daemon thread, not the loop's executor, so a read that never
+    returns cannot keep the process from exiting either.
+    """
+    import asyncio
+    import threading
+
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[bytes] = loop.create_future()
+
+    def settle(data: bytes | None, exc: BaseException | None) -> None:
+        if not done.done():
+            done.set_exception(exc) if exc is not None else done.set_result(data or b"")
+
+    def work() -> None:
+        data: bytes | None = None
+        error: BaseException | None = None
+        try:
+            data = read_file(path, limits)
+        except Exception as exc:  # handed to the waiting task, not lost in this thread
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
+            loop.call_soon_threadsafe(settle, data, error)
+
+    threading.Thread(target=work, name="trendbot-scan-read", daemon=True).start()
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise OSError("no such file") from None
-    except IsADirectoryError:
-        raise OSError("is a directory, not a PDF file") from None
-    except PermissionError:
-        raise OSError("cannot be read (permission denied)") from None
-    except OSError as exc:
-        raise OSError(f"cannot be read ({exc.strerror or exc})") from None
+        return await asyncio.wait_for(done, timeout)
+    except TimeoutError:
+        raise InputError(f"reading it took longer than {timeout:g} s") from None
 
 
 async def scan_files(
-    paths: Sequence[str], pool: PaperPool, emit: Callable[[ScanResult], None]
+    paths: Sequence[str],
+    pool: PaperPool,
+    emit: Callable[[ScanResult], None],
+    limits: Limits,
 ) -> list[ScanResult]:
     """Analyse ``paths`` through ``pool``, calling ``emit`` for each in the order given.
 
     A small window of files is read and analysed ahead, so the pool's workers stay busy while
-    the earliest result is printed, and memory holds a few PDFs, not all of them.
+    the earliest result is printed, and memory holds a few PDFs, not all of them. Reading is
+    bounded like analysing: only regular files, at most ``limits.max_bytes``, within the
+    pool's time limit.
     """
     import asyncio
     from collections import deque
 
     async def one(name: str) -> ScanResult:
         try:
-            data = read_pdf(Path(name))
+            data = await read_within(name, limits, pool.timeout)
         except OSError as exc:
             return ScanResult(name, None, str(exc))
         paper = await pool.analyse(data)
@@ -104,15 +139,16 @@ def _verdict(d: Detection, rules: RuleSet) -> str:
 def format_text(result: ScanResult, rulesets: Sequence[RuleSet]) -> str:
     """A few lines per file: pages, then per rule set what it names and what it counts for."""
     paper = result.paper
+    name = printable(result.file)
     if paper is None or paper.status == "failed":
-        return f"{result.file}: cannot read it: {result.error}."
+        return f"{name}: cannot read it: {result.error}."
     pages = f"{paper.pages} page{'s' if paper.pages != 1 else ''}"
     if paper.status == "no_text":
         return (
-            f"{result.file}: {pages}, no text layer (a scanned paper?): "
+            f"{name}: {pages}, no text layer (a scanned paper?): "
             "cannot tell which frameworks it names."
         )
-    lines = [f"{result.file}: {pages}" + (f" ({paper.reason})" if paper.reason else "")]
+    lines = [f"{name}: {pages}" + (f" ({paper.reason})" if paper.reason else "")]
     width = max(len(f"{r.name} ({r.version})") for r in rulesets)
     for rules in rulesets:
         d = paper.detections[rules.name]
@@ -133,7 +169,7 @@ def as_json(result: ScanResult) -> dict:
     ok = paper is not None and paper.status == "ok"
     detections = paper.detections if ok and paper is not None else {}
     return {
-        "file": result.file,
+        "file": clean_arg(result.file),  # valid UTF-8; JSON escapes its control characters
         "status": "failed" if paper is None else paper.status,
         "pages": paper.pages if paper is not None else 0,
         "no_text": paper is not None and paper.status == "no_text",
@@ -170,21 +206,21 @@ def cmd_scan(args: argparse.Namespace, out: TextIO | None = None) -> int:
     import asyncio
     import json
 
+    from trendbot.cli.common import load_settings
     from trendbot.collectors.pdftext import PaperPool, PoolError, default_workers
 
     out = out or sys.stdout
     try:
         rulesets = parse_rules(args.rules)
     except ValueError as exc:
-        print(f"trendbot scan: {exc}.", file=sys.stderr)
+        print(f"trendbot scan: {printable(str(exc))}.", file=sys.stderr)
         return EXIT_USAGE
-    if not args.timeout > 0:
-        print("trendbot scan: --timeout must be a positive number of seconds.", file=sys.stderr)
-        return EXIT_USAGE
+    limits = Limits(load_settings(args).scan_max_bytes(), "TRENDBOT_SCAN_MAX_MB")
 
     def emit(result: ScanResult) -> None:
         if args.json:
-            print(json.dumps(as_json(result), ensure_ascii=False), file=out)
+            # ASCII only: no raw control character (C1 included) or stray byte reaches a terminal
+            print(json.dumps(as_json(result)), file=out)
         else:
             print(format_text(result, rulesets), file=out)
         out.flush()
@@ -192,7 +228,7 @@ def cmd_scan(args: argparse.Namespace, out: TextIO | None = None) -> int:
     async def run() -> list[ScanResult]:
         workers = args.workers or min(default_workers(), len(args.files))
         async with PaperPool(rulesets, workers=workers, timeout=args.timeout) as pool:
-            return await scan_files(args.files, pool, emit)
+            return await scan_files(args.files, pool, emit, limits)
 
     try:
         results = asyncio.run(run())
@@ -222,15 +258,16 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     scan.add_argument(
         "--timeout",
-        type=float,
+        type=seconds(MAX_TIMEOUT),
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help=f"give up on a file after this long (default: {DEFAULT_TIMEOUT:g})",
+        help=f"give up reading or analysing a file after this long (default: {DEFAULT_TIMEOUT:g})",
     )
     scan.add_argument(
         "--workers",
-        type=int,
-        default=0,
+        type=positive_int,
+        default=None,
+        metavar="N",
         help="worker processes (default: one per core, at most one per file)",
     )
     scan.set_defaults(func=cmd_scan)
