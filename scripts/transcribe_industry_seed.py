@@ -44,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from trendbot.storage.files import replace_file  # noqa: E402
 from trendbot.storage.frameworks import FrameworkTable, load_frameworks  # noqa: E402
 
 DEFAULT_SHARED = ROOT.parent / "shared"
@@ -472,10 +473,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if stale else 0
     args.out.mkdir(parents=True, exist_ok=True)
     for name, text in sorted(files.items()):
-        # Write then rename, so an interrupted run never leaves a half-written seed file.
-        tmp = args.out / f".{name}.tmp"
-        tmp.write_text(text, "utf-8")
-        tmp.replace(args.out / name)
+        # A new file renamed into place: never half-written, never written through a link.
+        replace_file(args.out, name, text.encode("utf-8"))
         print(f"wrote {args.out / name} ({len(text.encode()):,} bytes)")
     return 0
 

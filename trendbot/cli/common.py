@@ -130,11 +130,15 @@ class OutputError(Exception):
 
 
 def write_files(reply: Reply, folder: Path) -> list[Path]:
-    """Write the reply's files into ``folder``; ``OutputError`` (one sentence) if that fails."""
+    """Write the reply's files into ``folder``; ``OutputError`` (one sentence) if that fails.
+
+    Each file is written by ``storage.files.replace_file``: a symbolic link at a file's name
+    is replaced, not written through; a folder at the name is refused with the sentence."""
     paths: list[Path] = []
     if not reply.files:
         return paths
     from trendbot.commands.reply import safe_filename
+    from trendbot.storage.files import replace_file
 
     names = [safe_filename(f.filename) for f in reply.files]
     try:
@@ -142,15 +146,20 @@ def write_files(reply: Reply, folder: Path) -> list[Path]:
             raise NotADirectoryError(20, "it is not a folder", str(folder))
         folder.mkdir(parents=True, exist_ok=True)
         for f, name in zip(reply.files, names, strict=True):
-            path = folder / name
-            path.write_bytes(f.data)
-            paths.append(path)
+            # never through a link planted at the name: a new file renamed into place
+            paths.append(replace_file(folder, name, f.data))
     except OSError as exc:
         reason = exc.strerror or str(exc)
         missing = ", ".join(names[len(paths) :])
+        where = printable(str(exc.filename or folder))
+        fix = (
+            "move it away, or point --out or TRENDBOT_OUT at another folder"
+            if isinstance(exc, IsADirectoryError)
+            else "point --out or TRENDBOT_OUT at a folder you can write to"
+        )
         raise OutputError(
-            f"trendbot: could not write {missing} into {folder} ({exc.filename or folder}: "
-            f"{reason.lower()}); point --out or TRENDBOT_OUT at a folder you can write to."
+            f"trendbot: could not write {missing} into {printable(str(folder))} ({where}: "
+            f"{reason.lower()}); {fix}."
         ) from None
     return paths
 
@@ -162,7 +171,7 @@ def print_reply(reply: Reply, folder: Path, stream: Any = None) -> bool:
     print(reply.as_plain_text(), file=stream)
     try:
         for path in write_files(reply, folder):
-            print(f"[file written: {path}]", file=stream)
+            print(f"[file written: {printable(str(path))}]", file=stream)
     except OutputError as exc:
         stream.flush()
         print(exc, file=sys.stderr)

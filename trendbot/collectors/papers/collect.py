@@ -47,6 +47,7 @@ from trendbot.collectors.policy import SourcePolicy
 from trendbot.config import Settings
 from trendbot.storage import Method, Store, paper_queries, runs
 from trendbot.storage import papers as db
+from trendbot.storage.files import replace_file
 
 log = logging.getLogger("trendbot.collect.papers")
 
@@ -532,9 +533,7 @@ class PaperCollector:
 
         def write() -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".part")
-            tmp.write_bytes(data)
-            tmp.replace(path)
+            replace_file(path.parent, path.name, data)  # never through a link at the name
 
         try:
             await asyncio.to_thread(write)
