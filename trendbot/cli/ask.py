@@ -1,7 +1,8 @@
 """`trendbot ask`, `trendbot console` and `trendbot info`: the offline commands.
 
-They answer exactly as the bot does (the same ``trendbot.commands.run``) from the local store,
-with no token and no network; images and long answers are written to the output folder.
+They answer exactly as the bot does (``commands.console.answer_line``: commands through the same
+``trendbot.commands.run``, @mentions and plain questions as the bot reads them) from the local
+store, with no token and no network; images and long answers are written to the output folder.
 """
 
 from __future__ import annotations
@@ -26,12 +27,15 @@ QUIT_WORDS = frozenset({"quit", "exit", ":q"})
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from trendbot.commands import run
+    from trendbot.commands import answer_line
 
     use_replacement_characters()
     ctx, settings = open_context(args)
     try:
-        reply = run(ctx, " ".join(clean_arg(a) for a in args.question))
+        answer = answer_line(ctx, " ".join(clean_arg(a) for a in args.question))
+        reply = answer.reply
+        if answer.note:
+            print(answer.note)
         if not print_reply(reply, out_dir(args, settings)):
             return EXIT_NOT_WRITTEN
         return EXIT_FAILED if reply.is_error else EXIT_OK
@@ -54,7 +58,7 @@ def _lines(interactive: bool) -> Iterator[str]:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from trendbot.commands import run
+    from trendbot.commands import answer_line
 
     use_replacement_characters()
     ctx, settings = open_context(args)
@@ -69,7 +73,10 @@ def cmd_console(args: argparse.Namespace) -> int:
                 break
             if not line.strip():
                 continue
-            unwritten |= not print_reply(run(ctx, line), out)
+            answer = answer_line(ctx, line)
+            if answer.note:
+                print(answer.note)
+            unwritten |= not print_reply(answer.reply, out)
             sys.stdout.flush()
     finally:
         ctx.store.close()

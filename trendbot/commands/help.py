@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from trendbot.commands.parsing import UsageError
-from trendbot.commands.registry import REGISTRY, CommandSpec, Context, command, lookup, split_line
+from trendbot.commands.registry import (
+    REGISTRY,
+    SERVER_ONLY,
+    CommandSpec,
+    Context,
+    command,
+    lookup,
+    server_command,
+    split_line,
+)
 from trendbot.commands.reply import EmbedField, Reply
 from trendbot.commands.text import echo
 
@@ -44,7 +53,7 @@ def _asked_command(ctx: Context, args: str) -> CommandSpec | None:
         return None
     if rest:
         raise UsageError(f"One command at a time, e.g. `{p}help ratio`.")
-    spec = lookup(name)
+    spec = lookup(name) or server_command(name)
     if spec is None:
         raise UsageError(f"There is no command {echo(name, 24)}. `{p}help` lists them all.")
     return spec
@@ -70,6 +79,8 @@ def help_command(ctx: Context, args: str) -> Reply:
             lines.append("Examples: " + ", ".join(f"`{_example(e, p)}`" for e in spec.examples))
         if spec.aliases:
             lines.append("Also answers to: " + ", ".join(f"`{p}{a}`" for a in spec.aliases))
+        if spec.server_only:
+            lines.append("Only in a Discord server where trendbot is, not in the console.")
         return Reply(
             "\n".join(lines),
             command=f"help {spec.name}",
@@ -84,6 +95,10 @@ def help_command(ctx: Context, args: str) -> Reply:
         # One short line each, so the list fits one message; `!help <command>` has the rest.
         lines.append(f"`{p}{spec.name}` {_short(spec.summary)}{example}")
         fields.append(EmbedField(spec.usage_line(p), spec.summary + example, inline=False))
+    if SERVER_ONLY:
+        server = ", ".join(f"`{p}{name}`" for name in SERVER_ONLY)
+        lines.append(f"In a Discord server only: {server}.")
+        fields.append(EmbedField("In a Discord server only", server, inline=False))
     lines.append(
         f"Venues and years are forgiving: `{p}ratio nips 19` works. "
         f"`{p}help <command>` for details."

@@ -52,6 +52,9 @@ class CommandSpec:
     # Checks that ``args`` are this command's arguments (raises ``UsageError`` if not) without
     # answering; the @mention reader uses it to tell a command from a sentence.
     parse: Callable[[Context, str], object] | None = None
+    # Answered only by the bot in a Discord server (its cogs do the work): known here so that
+    # `!help` lists it and the console says where it works instead of "isn't a command I know".
+    server_only: bool = False
 
     def usage_line(self, prefix: str = "!") -> str:
         return f"`{prefix}{self.name} {self.usage}`".replace(" `", "`")
@@ -59,6 +62,9 @@ class CommandSpec:
 
 REGISTRY: dict[str, CommandSpec] = {}
 _ALIASES: dict[str, str] = {}
+# The Discord-only commands, kept apart from REGISTRY: the bot builds its commands from
+# REGISTRY and routes by ``lookup``, and these are its cogs' own (bot/cogs/).
+SERVER_ONLY: dict[str, CommandSpec] = {}
 
 
 def command(
@@ -72,13 +78,18 @@ def command(
     slow: bool = False,
     family: str = "data",
     parse: Callable[[Context, str], object] | None = None,
+    server_only: bool = False,
 ) -> Callable[[Handler], Handler]:
-    """Register a handler under ``name`` (and ``aliases``)."""
+    """Register a handler under ``name`` (and ``aliases``); ``server_only`` ones in
+    ``SERVER_ONLY``, where ``lookup`` does not find them and ``server_command`` does."""
 
     def register(fn: Handler) -> Handler:
         spec = CommandSpec(
-            name, fn, usage, summary, examples, aliases, details, slow, family, parse
+            name, fn, usage, summary, examples, aliases, details, slow, family, parse, server_only
         )
+        if server_only:
+            SERVER_ONLY[name] = spec
+            return fn
         REGISTRY[name] = spec
         for a in (name, *aliases):
             _ALIASES[a] = name
@@ -90,6 +101,11 @@ def command(
 def lookup(name: str) -> CommandSpec | None:
     canonical = _ALIASES.get(name.lower())
     return REGISTRY.get(canonical) if canonical else None
+
+
+def server_command(name: str) -> CommandSpec | None:
+    """The Discord-only command ``name`` (`subscribe`, `sync`, …), or None."""
+    return SERVER_ONLY.get(name.lower())
 
 
 def strip_prefix(line: str, prefix: str = "!") -> str:
@@ -125,8 +141,9 @@ def parses(ctx: Context, spec: CommandSpec, args: str) -> bool:
 
 def closest_command(name: str, cutoff: float = 0.6) -> str | None:
     """The registered command a mistyped name most likely meant (`rato` → `ratio`)."""
-    close = difflib.get_close_matches(name.lower(), list(_ALIASES), n=1, cutoff=cutoff)
-    return _ALIASES[close[0]] if close else None
+    names = [*_ALIASES, *SERVER_ONLY]
+    close = difflib.get_close_matches(name.lower(), names, n=1, cutoff=cutoff)
+    return _ALIASES.get(close[0], close[0]) if close else None
 
 
 def unknown_command_reply(name: str, prefix: str, *, cutoff: float = 0.6) -> Reply:
@@ -180,7 +197,7 @@ def run(ctx: Context, line: str) -> Reply:
             is_error=True,
             ephemeral=True,
         ).finish()
-    spec = lookup(name)
+    spec = lookup(name) or server_command(name)
     if spec is None:
         return unknown_command_reply(name, ctx.prefix).finish()
     return invoke(ctx, spec, args)
