@@ -111,7 +111,3 @@ def test_the_console_and_ask_answer_them(cli_env) -> None:
     )  # fmt: skip
     assert asked.returncode == 0, asked.stderr
     assert asked.stdout.startswith("I read that as `!ratio NeurIPS 2019`.\n**NeurIPS 2019**")
-    sync = subprocess.run(
-        [TRENDBOT, "ask", "!sync"], env=cli_env, capture_output=True, text=True, timeout=60
-    )
-    assert sync.returncode == 1 and sync.stdout.startswith("`!sync` works in a Discord channel")

@@ -26,6 +26,21 @@ def ask(env: dict[str, str], *args: str, **kw) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.fixture(scope="module")
+def module_env(tmp_path_factory) -> dict[str, str]:
+    """One store for the module's processes (created once, then only read)."""
+    tmp = tmp_path_factory.mktemp("files")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "TRENDBOT_"))}
+    env.update(TRENDBOT_DB=str(tmp / "cli.db"), TRENDBOT_ENV_FILE=str(tmp / "no.env"))
+    assert ask({**env, "TRENDBOT_OUT": str(tmp / "out")}, "ask", "!venues").returncode == 0
+    return env
+
+
+@pytest.fixture
+def cli_env(module_env, tmp_path) -> dict[str, str]:
+    return {**module_env, "TRENDBOT_OUT": str(tmp_path / "out")}
+
+
 @pytest.fixture
 def out(cli_env) -> Path:
     path = Path(cli_env["TRENDBOT_OUT"])
