@@ -68,7 +68,7 @@ def shared_env(tmp_path_factory) -> dict[str, str]:
     env.update(
         TRENDBOT_DB=str(tmp / "cli.db"),
         TRENDBOT_OUT=str(tmp / "out"),
-        TRENDBOT_ENV_FILE=str(tmp / "no.env"),
+        TRENDBOT_ENV_FILE=os.devnull,
     )
     assert run_bytes(["ask", "!venues"], env).returncode == 0
     return env

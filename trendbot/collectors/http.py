@@ -47,7 +47,7 @@ from trendbot.collectors.policy import (
     parse_retry_after,
     standard_throttle,
 )
-from trendbot.config import SOURCE_URLS, Settings
+from trendbot.config import SOURCE_URLS, Settings, check_url
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +173,7 @@ class HttpClient:
         self._limit_per_host = limit_per_host
         self._session: aiohttp.ClientSession | None = None
         self._states: dict[str, _SourceState] = {}
+        self._checked: dict[str, str] = {}  # base URL settings checked so far
 
     async def __aenter__(self) -> HttpClient:
         connector = aiohttp.TCPConnector(limit=32, limit_per_host=self._limit_per_host)
@@ -200,7 +201,12 @@ class HttpClient:
             raise ValueError(f"No HTTP policy for source {source!r}.") from None
 
     def base_url(self, source: str) -> str:
-        return self.source_urls[self.policy(source).base_setting].rstrip("/")
+        """The source's base URL, its setting checked on first use: a bad value stops only the
+        collector that needs it, with ``ConfigError`` naming the setting."""
+        name = self.policy(source).base_setting
+        if name not in self._checked:
+            self._checked[name] = check_url(name, self.source_urls.get(name) or "")
+        return self._checked[name]
 
     def url(self, source: str, path: str) -> str:
         """An absolute URL: ``path`` as is when it is already absolute, else under the base."""

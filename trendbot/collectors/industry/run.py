@@ -37,7 +37,7 @@ from trendbot.collectors.industry import (
     stackexchange,
 )
 from trendbot.collectors.industry.base import Collected, Job, Progress, SourceFault, parse_since
-from trendbot.config import Settings
+from trendbot.config import ConfigError, Settings
 from trendbot.storage import metrics as db
 from trendbot.storage import runs
 from trendbot.storage.catalog import load_catalog
@@ -287,7 +287,7 @@ class _Runner:
             report.data_version = outcome.data_version
         except FetchError as exc:
             report.status, report.error = "failed", exc.reason
-        except SourceFault as exc:
+        except (SourceFault, ConfigError) as exc:  # ConfigError: a base URL setting, named
             report.status, report.error = "failed", str(exc)
         except asyncio.CancelledError:
             report.status, report.error = "failed", "interrupted"
