@@ -17,8 +17,9 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import NoReturn
 
-MAX_RATE = 50.0  # requests per second per source: far above any source's polite rate
+MAX_RATE = 1000.0  # requests per second per source: for a mirror on 127.0.0.1 (tests, benches)
 MIN_RATE = 0.01  # one request every 100 s; below it a venue-year would take weeks
 MAX_DOWNLOADS = 64
 MAX_WORKERS = 64
@@ -26,6 +27,15 @@ MAX_BATCH = 10_000
 MAX_RECENT = 50
 EARLIEST_YEAR = 1950  # before any venue's first proceedings (NeurIPS: 1987)
 EARLIEST_SINCE = date(2000, 1, 1)  # no framework trendbot follows is older
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (``trendbot collect papers: error: argument
+    --rate: …; see trendbot collect papers --help``) instead of the whole usage block before it:
+    the one sentence every bad input gets. Subcommands' parsers are made of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
 
 
 def this_year() -> int:
