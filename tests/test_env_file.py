@@ -215,3 +215,27 @@ def test_a_bad_discord_url_stops_the_bot_before_it_connects(cli_env):
     assert proc.returncode == 2, proc.stderr
     assert "DISCORD_GATEWAY_URL must be a full URL such as ws://127.0.0.1:8080" in proc.stderr
     assert "Traceback" not in proc.stderr and SECRET not in proc.stderr
+
+
+async def test_a_password_in_a_mirror_url_is_used_but_never_said(caplog):
+    """``//user:secret@mirror`` still authenticates, but the failure sentence (what `collect`
+    prints) and the retry log show ``***``."""
+    import base64
+
+    from tests.support.loopback import Loopback, Reply
+    from tests.test_http import FAST
+    from trendbot.collectors.http import FetchError, HttpClient
+    from trendbot.config import SOURCE_URLS, Settings
+
+    async with Loopback() as srv:
+        srv.route("/x", Reply.error(500), Reply.error(500), Reply.error(500), Reply.error(500))
+        base = srv.base.replace("http://", f"http://me:{SECRET}@")
+        settings = Settings(source_urls={**SOURCE_URLS, FAST.base_setting: base})
+        with caplog.at_level(logging.INFO, logger="trendbot"):
+            async with HttpClient(settings, {FAST.name: FAST}, env={}) as http:
+                with pytest.raises(FetchError) as failed:
+                    await http.get(FAST.name, "/x")
+    sent = srv.requests[0].headers["Authorization"]
+    assert sent == "Basic " + base64.b64encode(f"me:{SECRET}".encode()).decode()
+    assert SECRET not in failed.value.reason and "me:***@127.0.0.1" in failed.value.reason
+    assert SECRET not in caplog.text and "retrying" in caplog.text

@@ -204,10 +204,15 @@ class ConfigError(ValueError):
     """A setting has a value trendbot cannot use; the message says which and how to fix it."""
 
 
+def without_password(url: str) -> str:
+    """``url`` with a password in it (``//user:secret@``) as ``***``: for messages, logs and
+    the provenance a reply shows."""
+    return re.sub(r"(//[^/@:\s]*:)[^/@\s]*@", r"\1***@", url)
+
+
 def shown(raw: str) -> str:
-    """A setting's value fit for a message: a password in a URL (``user:secret@``) as ``***``,
-    and at most 80 characters."""
-    masked = re.sub(r"(//[^/@:\s]*:)[^/@\s]*@", r"\1***@", raw)
+    """A setting's value fit for a message: no password, at most 80 characters, quoted."""
+    masked = without_password(raw)
     return repr(masked if len(masked) <= 80 else masked[:77] + "...")
 
 
@@ -232,8 +237,9 @@ def check_url(name: str, raw: str, *, schemes: tuple[str, ...] = HTTP) -> str:
 
 
 def _raw_url(env: dict[str, str], name: str, default: str | None = None) -> str | None:
-    """A URL setting as given (checked later, where it is used); empty → ``default``."""
-    return (env.get(name) or "").strip() or default
+    """A URL setting as given, without a trailing slash (checked later, where it is used);
+    empty → ``default``."""
+    return (env.get(name) or "").strip().rstrip("/") or default
 
 
 def path_setting(value: str | None) -> str | None:

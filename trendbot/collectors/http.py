@@ -47,7 +47,7 @@ from trendbot.collectors.policy import (
     parse_retry_after,
     standard_throttle,
 )
-from trendbot.config import SOURCE_URLS, Settings, check_url
+from trendbot.config import SOURCE_URLS, Settings, check_url, without_password
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ class FetchError(Exception):
     def __init__(
         self, source: str, url: str, kind: str, reason: str, status: int | None = None
     ) -> None:
+        # A base URL setting may carry a password (``//user:secret@mirror``): never in a message.
+        url, reason = without_password(url), without_password(reason)
         self.source, self.url, self.kind, self.status = source, url, kind, status
         self.reason = reason
         super().__init__(reason)
@@ -288,7 +290,7 @@ class HttpClient:
             self.stats.retries += 1
             self.stats.waited_seconds += sleep
             self.stats._bump(source, "retries")
-            log.info("%s: %s; retrying in %.1f s (%s)", source, exc, sleep, url)
+            log.info("%s: %s; retrying in %.1f s (%s)", source, exc, sleep, without_password(url))
 
         try:
             async for tries in AsyncRetrying(

@@ -44,7 +44,7 @@ from trendbot.collectors.papers import (
 )
 from trendbot.collectors.pdftext import PoolError
 from trendbot.collectors.policy import SourcePolicy
-from trendbot.config import ConfigError, Settings
+from trendbot.config import ConfigError, Settings, without_password
 from trendbot.storage import Method, Store, paper_queries, runs
 from trendbot.storage import papers as db
 
@@ -384,7 +384,7 @@ class PaperCollector:
             {
                 "id": source_id(source),
                 "name": info["name"],
-                "url": self.settings.source_urls.get(info["setting"], ""),
+                "url": without_password(self.settings.source_urls.get(info["setting"], "")),
                 "citation": info["citation"],
                 "kind": "collection",
             },
