@@ -183,7 +183,7 @@ async def parent(args: argparse.Namespace) -> int:
             "DISCORD_API_BASE": emu.api_base,
             "DISCORD_GATEWAY_URL": emu.gateway_url,
             "TRENDBOT_DB": str(tmp / "bench.db"),
-            "TRENDBOT_ENV_FILE": str(tmp / "no.env"),
+            "TRENDBOT_ENV_FILE": os.devnull,
             "COMMAND_COOLDOWN": "off",
             "CHART_COOLDOWN": "off",
             "CHART_WORKERS": str(args.chart_workers),

@@ -181,7 +181,7 @@ def main() -> int:
 
         exe = shutil.which("trendbot", path=str(Path(sys.executable).parent))
         cmd = [exe, "ask", QUESTION] if exe else [sys.executable, "-m", "trendbot", "ask", QUESTION]
-        env = {**os.environ, "TRENDBOT_DB": str(db), "TRENDBOT_ENV_FILE": str(tmp / "none.env")}
+        env = {**os.environ, "TRENDBOT_DB": str(db), "TRENDBOT_ENV_FILE": os.devnull}
         walls = []
         for _ in range(11):
             t0 = time.perf_counter()

@@ -133,7 +133,7 @@ async def run(args: argparse.Namespace) -> int:
             "DISCORD_API_BASE": emu.api_base,
             "DISCORD_GATEWAY_URL": emu.gateway_url,
             "TRENDBOT_DB": str(db),
-            "TRENDBOT_ENV_FILE": str(tmp / "no.env"),
+            "TRENDBOT_ENV_FILE": os.devnull,
             "COMMAND_COOLDOWN": "off",
             "COLLECT_EVERY": "off",
             "POSTER_POLL_S": str(args.poll),

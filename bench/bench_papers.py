@@ -651,7 +651,7 @@ def section_collection(args: argparse.Namespace) -> bool:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "TRENDBOT_"))}
         env.update({name: base for name in SOURCE_URLS})
         db = work / "collect.db"
-        env.update(TRENDBOT_DB=str(db), TRENDBOT_ENV_FILE=str(work / "none.env"))
+        env.update(TRENDBOT_DB=str(db), TRENDBOT_ENV_FILE=os.devnull)
         cmd = [trendbot, "collect", "papers", "--venue", VENUE, "--year", str(YEAR), "--json",
                "--rate", "1000", "--downloads", "4", "--workers", str(cores)]  # fmt: skip
         print(f"server: {base} (its own process); collector: {' '.join(cmd[1:])}")

@@ -58,7 +58,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     env.update(
         TRENDBOT_DB=str(tmp_path / "cli.db"),
         TRENDBOT_OUT=str(tmp_path / "out"),
-        TRENDBOT_ENV_FILE=str(tmp_path / "no.env"),
+        TRENDBOT_ENV_FILE=os.devnull,  # read no .env
     )
     return env
 

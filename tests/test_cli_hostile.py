@@ -68,7 +68,7 @@ def shared_env(tmp_path_factory) -> dict[str, str]:
     env.update(
         TRENDBOT_DB=str(tmp / "cli.db"),
         TRENDBOT_OUT=str(tmp / "out"),
-        TRENDBOT_ENV_FILE=str(tmp / "no.env"),
+        TRENDBOT_ENV_FILE=os.devnull,
     )
     assert run_bytes(["ask", "!venues"], env).returncode == 0
     return env
@@ -198,15 +198,21 @@ def test_tilde_in_db_and_out_is_the_home_folder(cli_env, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("name", "value"),
-    [("DISCORD_API_BASE", "not-a-url"), ("DISCORD_GATEWAY_URL", "http://x"), ("CVF_BASE_URL", "x")],
+    ("name", "value", "args"),
+    [
+        ("DISCORD_API_BASE", "not-a-url", ["run"]),
+        ("DISCORD_GATEWAY_URL", "http://x", ["run"]),
+        ("CVF_BASE_URL", "x", ["collect", "papers", "--venue", "CVPR", "--year", "2019"]),
+    ],
 )
-def test_bad_url_settings_are_one_sentence(cli_env, name, value):
+def test_bad_url_settings_are_one_sentence_where_used(cli_env, name, value, args):
+    """Where the setting is used, one sentence naming it; `ask`, which never uses it, answers
+    (issue 17: a bad collector URL used to stop every command)."""
     env = {**cli_env, name: value, "DISCORD_TOKEN": "x"}
-    for args in (["run"], ["ask", "!venues"]):
-        proc = subprocess.run([TRENDBOT, *args], env=env, capture_output=True, text=True)
-        assert proc.returncode == 2, proc.stderr
-        assert (
-            proc.stderr.startswith(f"trendbot: {name} must be") and "Traceback" not in proc.stderr
-        )
-        assert len(proc.stderr.strip().splitlines()) == 1
+    asked = subprocess.run([TRENDBOT, "ask", "!venues"], env=env, capture_output=True, text=True)
+    assert asked.returncode == 0 and asked.stderr == ""
+    proc = subprocess.run([TRENDBOT, *args], env=env, capture_output=True, text=True)
+    said = proc.stderr if args == ["run"] else proc.stdout
+    assert proc.returncode == (2 if args == ["run"] else 1), proc.stderr
+    assert f"{name} must be a full URL" in said and "Traceback" not in proc.stderr
+    assert len(said.strip().splitlines()) == 1

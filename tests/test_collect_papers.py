@@ -221,7 +221,7 @@ def _env(tmp_path, srv: Loopback) -> dict[str, str]:
     env.update({name: srv.base for name in SOURCE_URLS})
     env.update(
         TRENDBOT_DB=str(tmp_path / "collect.db"),
-        TRENDBOT_ENV_FILE=str(tmp_path / "none.env"),
+        TRENDBOT_ENV_FILE=os.devnull,
     )
     return env
 

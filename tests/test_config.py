@@ -51,30 +51,48 @@ def test_bad_values_are_one_clear_sentence(env, message):
         Settings.from_env(env)
 
 
-@pytest.mark.parametrize(
-    ("name", "raw"),
-    [
-        ("DISCORD_API_BASE", "not-a-url"),
-        ("DISCORD_API_BASE", "127.0.0.1:8080/api/v10"),
-        ("DISCORD_API_BASE", "ftp://example.com/api"),
-        ("DISCORD_API_BASE", "http://:8080/api"),
-        ("DISCORD_API_BASE", "http://127.0.0.1:99999/api"),
-        ("DISCORD_GATEWAY_URL", "http://127.0.0.1:8080/gateway"),
-        ("NEURIPS_BASE_URL", "papers.nips.cc"),
-        ("GITHUB_BASE_URL", "https://api.github.com/?x=1"),
-    ],
-)
-def test_url_settings_are_validated_in_one_place(name, raw):
+BAD_URLS = [
+    ("DISCORD_API_BASE", "not-a-url"),
+    ("DISCORD_API_BASE", "127.0.0.1:8080/api/v10"),
+    ("DISCORD_API_BASE", "ftp://example.com/api"),
+    ("DISCORD_API_BASE", "http://:8080/api"),
+    ("DISCORD_API_BASE", "http://127.0.0.1:99999/api"),
+    ("DISCORD_GATEWAY_URL", "http://127.0.0.1:8080/gateway"),
+    ("NEURIPS_BASE_URL", "papers.nips.cc"),
+    ("NEURIPS_BASE_URL", "not a url"),
+    ("NEURIPS_BASE_URL", "http://[::1"),
+    ("NEURIPS_BASE_URL", "ftp://x"),
+    ("NEURIPS_BASE_URL", "http://exa mple.org"),
+    ("GITHUB_BASE_URL", "https://api.github.com/?x=1"),
+]
+
+
+@pytest.mark.parametrize(("name", "raw"), BAD_URLS)
+def test_url_settings_are_checked_where_used_not_when_loaded(name, raw):
+    """A bad base URL must not stop what never uses it (`ask`, `info`): loading settings takes
+    it as it is; the collector's HTTP client (``source_url``) or the bot
+    (``with_discord_urls_checked``) says what is wrong, naming the setting."""
+    settings = Settings.from_env({name: raw})
     with pytest.raises(ConfigError, match=name):
-        Settings.from_env({name: raw})
+        if name.startswith("DISCORD_"):
+            settings.with_discord_urls_checked()
+        else:
+            settings.source_url(name)
+
+
+def test_a_password_in_a_bad_url_is_never_shown():
+    settings = Settings.from_env({"GITHUB_BASE_URL": "http://me:sekrit@[::1/x"})
+    with pytest.raises(ConfigError) as caught:
+        settings.source_url("GITHUB_BASE_URL")
+    assert "sekrit" not in str(caught.value) and "me:***@" in str(caught.value)
 
 
 def test_url_settings_have_real_defaults_and_accept_overrides():
     s = Settings.from_env({"NEURIPS_BASE_URL": "http://127.0.0.1:9999/"})
-    assert s.source_urls["NEURIPS_BASE_URL"] == "http://127.0.0.1:9999"
-    assert s.source_urls["PMLR_BASE_URL"] == "https://proceedings.mlr.press"
+    assert s.source_url("NEURIPS_BASE_URL") == "http://127.0.0.1:9999"
+    assert s.source_url("PMLR_BASE_URL") == "https://proceedings.mlr.press"
     ok = Settings.from_env({"DISCORD_GATEWAY_URL": "wss://gw.example/"})
-    assert ok.discord_gateway_url == "wss://gw.example"
+    assert ok.with_discord_urls_checked().discord_gateway_url == "wss://gw.example"
 
 
 def test_tilde_in_path_settings_is_expanded(monkeypatch, tmp_path):

@@ -422,7 +422,7 @@ def _env(tmp_path, srv) -> dict[str, str]:
     env = {k: v for k, v in env.items() if k not in ("GITHUB_TOKEN", "HF_TOKEN")}
     env.update({name: srv.base for name in SOURCE_URLS})
     env.update(TRENDBOT_DB=str(tmp_path / "collect.db"),
-               TRENDBOT_ENV_FILE=str(tmp_path / "none.env"))  # fmt: skip
+               TRENDBOT_ENV_FILE=os.devnull)  # fmt: skip
     return env
 
 

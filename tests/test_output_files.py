@@ -31,7 +31,7 @@ def module_env(tmp_path_factory) -> dict[str, str]:
     """One store for the module's processes (created once, then only read)."""
     tmp = tmp_path_factory.mktemp("files")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "TRENDBOT_"))}
-    env.update(TRENDBOT_DB=str(tmp / "cli.db"), TRENDBOT_ENV_FILE=str(tmp / "no.env"))
+    env.update(TRENDBOT_DB=str(tmp / "cli.db"), TRENDBOT_ENV_FILE=os.devnull)
     assert ask({**env, "TRENDBOT_OUT": str(tmp / "out")}, "ask", "!venues").returncode == 0
     return env
 

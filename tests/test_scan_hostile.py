@@ -76,7 +76,7 @@ def test_files_over_the_size_limit_are_refused_before_reading(hostile, cli_env) 
 
 @pytest.mark.parametrize("value", ["0", "-5", "1.5", "lots", "99999999999", "١٠"])
 def test_a_bad_size_limit_setting_is_one_sentence(hostile, monkeypatch, capsys, value) -> None:
-    monkeypatch.setenv("TRENDBOT_ENV_FILE", "/nonexistent/.env")
+    monkeypatch.setenv("TRENDBOT_ENV_FILE", os.devnull)
     monkeypatch.setenv("TRENDBOT_SCAN_MAX_MB", value)
     assert main(["scan", str(hostile / "plain.pdf")]) == 2
     out, err = capsys.readouterr()
@@ -210,7 +210,7 @@ def _plant(folder: Path, name: str, kind: str, body: bytes) -> Path:
 def test_scan_answers_arbitrary_files_one_result_each_in_bounded_time(
     monkeypatch, files, as_json
 ) -> None:
-    monkeypatch.setenv("TRENDBOT_ENV_FILE", "/nonexistent/.env")
+    monkeypatch.setenv("TRENDBOT_ENV_FILE", os.devnull)
     with tempfile.TemporaryDirectory() as tmp:
         paths = [str(_plant(Path(tmp), *spec)) for spec in files]
         out, err = io.StringIO(), io.StringIO()

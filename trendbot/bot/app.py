@@ -136,6 +136,12 @@ class TrendBotMixin:
         shard_ids = self.settings.shard_ids
         if every is None or (shard_ids is not None and 0 not in shard_ids):
             return
+        if self.core.store.read_only:  # each run would only fail: it cannot write either
+            log.warning(
+                "the store is %s: no scheduled collections from this bot",
+                self.core.store.read_only,
+            )
+            return
         try:  # find_spec raises, rather than answering None, when the package is missing
             found = importlib.util.find_spec("trendbot.collectors.industry.run")
         except ModuleNotFoundError:

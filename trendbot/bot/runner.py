@@ -104,6 +104,7 @@ async def serve(
             EXIT_CONFIG,
         )
     try:
+        settings = settings.with_discord_urls_checked()
         config = BotConfig.from_settings(settings)
     except ConfigError as exc:
         raise Fatal(str(exc), EXIT_CONFIG) from None

@@ -15,14 +15,14 @@ import os
 import sys
 
 from trendbot import __version__
-from trendbot.cli import ask, bot, collect, scan
+from trendbot.cli import ask, bot, collect, flags, scan
 from trendbot.cli.common import EXIT_USAGE
 
 __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = flags.Parser(
         prog="trendbot",
         description="How ML frameworks are used in research, answered in Discord or here.",
     )

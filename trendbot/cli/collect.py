@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TextIO
 
+from trendbot.cli import flags
 from trendbot.cli.collect_industry import add_industry_command
 from trendbot.cli.common import (
     EXIT_FAILED,
@@ -20,6 +20,7 @@ from trendbot.cli.common import (
     EXIT_USAGE,
     Bars,
     open_context,
+    open_for_writing,
     show_progress,
     use_replacement_characters,
 )
@@ -53,55 +54,89 @@ class PaperBars:
         self.bars.close(self.name)
 
 
-def _venues(raw: list[str]) -> list[str]:
-    from trendbot.collectors.papers import VENUES, canonical_venue
+def _venues(chosen: list[tuple[str, ...]] | None) -> list[str]:
+    """The ``--venue`` values (already checked by ``flags.venues``) as one list; none → all."""
+    from trendbot.collectors.papers import VENUES
 
-    names: list[str] = []
-    for item in raw or ["all"]:
-        for part in item.replace(",", " ").split():
-            if part.lower() == "all":
-                names += [v for v in VENUES if v not in names]
-            else:
-                name = canonical_venue(part)
-                if name not in names:
-                    names.append(name)
-    return names
+    if not chosen:
+        return list(VENUES)
+    return list(dict.fromkeys(name for names in chosen for name in names))
+
+
+def _every_year(args: argparse.Namespace) -> bool:
+    """A run that names no year collects every year since 2015 (of every venue, unless
+    ``--venue`` names some): hours to days of downloads."""
+    return not (args.year or args.since or args.recent)
+
+
+def confirm(plan, args: argparse.Namespace) -> int | None:
+    """``collect papers`` with no year says what it will do, then asks on a terminal (y/N) or,
+    elsewhere, needs ``--yes``. None to go on, else the exit status."""
+    if args.yes:
+        return None
+    first, last = plan.years
+    what = (
+        "trendbot collect papers without --year, --since or --recent collects every year: "
+        f"{plan.venue_years:,} venue-years ({len(plan.venues)} venues, {first}–{last}), about "
+        f"{plan.papers:,} papers to download and read, taking about {plan.duration()} at the "
+        "sources' polite rates."
+    )
+    if sys.stdin is None or not sys.stdin.isatty():
+        print(
+            f"trendbot: {what} Add --yes to start it, or name the years (--year, --since or "
+            "--recent).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    print(what, file=sys.stderr)
+    try:
+        answer = input("Start it? [y/N] ")
+    except (EOFError, KeyboardInterrupt):
+        answer = ""
+    if answer.strip().lower() in ("y", "yes"):
+        return None
+    print("trendbot: nothing collected.", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from trendbot.collectors.papers import CollectError
     from trendbot.collectors.papers.collect import Options, targets
-    from trendbot.config import path_setting
 
     out = out or sys.stdout
     use_replacement_characters()
-    ctx, settings = open_context(args)
+    # A dry run only lists: it writes nothing, so a read-only store is fine for it.
+    ctx, settings = open_context(args) if args.dry_run else open_for_writing(args)
     store = ctx.store
     try:
-        try:
-            venues = _venues(args.venue)
-            since = args.since
-            if args.recent:
-                from datetime import UTC, datetime
+        venues = _venues(args.venue)
+        since = args.since
+        if args.recent:
+            from datetime import UTC, datetime
 
-                since = datetime.now(UTC).year - max(1, args.recent) + 1
-            chosen = targets(store, venues, args.year, since)
-        except CollectError as exc:
-            print(f"trendbot: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            since = datetime.now(UTC).year - args.recent + 1
+        chosen = targets(store, venues, args.year, since)
         if not chosen:
-            print("trendbot: no venue-year to collect (check --year / --since).", file=sys.stderr)
+            years = ", ".join(map(str, args.year)) if args.year else f"{since} or later"
+            print(
+                f"trendbot: no source lists {', '.join(venues)} in {years}: nothing to collect.",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
-        keep = path_setting(args.keep_pdfs)
+        if _every_year(args):
+            from trendbot.collectors.papers.plan import estimate
+
+            stop = confirm(estimate(store, chosen, args.rate), args)
+            if stop is not None:
+                return stop
         options = Options(
             refresh=args.refresh,
             all_tracks=args.all_tracks,
             dry_run=args.dry_run,
-            keep_pdfs=None if keep is None else Path(keep),
+            keep_pdfs=args.keep_pdfs,
             rate=args.rate,
             downloads=args.downloads,
             workers=args.workers,
-            flush_every=max(1, args.batch),
+            flush_every=args.batch,
         )
         progress = PaperBars(enabled=show_progress(args) and not args.dry_run)
         import asyncio
@@ -232,15 +267,16 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     papers.add_argument(
         "--venue",
         action="append",
-        default=[],
+        type=flags.venues,
         help="NeurIPS, ICML, ICLR, CVPR, ICCV, ECCV, ACL, EMNLP, NAACL, Findings, or all "
         "(repeat or comma-separate; default: all)",
     )
-    papers.add_argument("--year", type=int, action="append", help="a year (repeatable)")
-    papers.add_argument("--since", type=int, help="every year from this one to this year")
-    papers.add_argument(
+    when = papers.add_mutually_exclusive_group()
+    when.add_argument("--year", type=flags.year, action="append", help="a year (repeatable)")
+    when.add_argument("--since", type=flags.year, help="every year from this one to this year")
+    when.add_argument(
         "--recent",
-        type=int,
+        type=flags.recent,
         metavar="N",
         help="the last N years up to this one (e.g. 2: this year and last; for scheduled runs)",
     )
@@ -250,7 +286,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     papers.add_argument(
         "--json", action="store_true", help="one JSON line per venue-year on stdout"
     )
-    papers.add_argument("--keep-pdfs", metavar="DIR", help="keep the PDFs in DIR (and reuse them)")
+    papers.add_argument(
+        "--keep-pdfs",
+        metavar="DIR",
+        type=flags.pdf_folder,
+        help="keep the PDFs in DIR (and reuse them)",
+    )
     papers.add_argument(
         "--refresh", action="store_true", help="list again even if a listing is stored"
     )
@@ -260,16 +301,33 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help="also read papers outside the main population (workshops, demos, …)",
     )
     papers.add_argument(
-        "--rate", type=float, help="requests per second per source (default: each source's own)"
+        "--rate",
+        type=flags.rate,
+        help=f"requests per second per source, {flags.MIN_RATE:g} to {flags.MAX_RATE:g} "
+        "(default: each source's own)",
     )
-    papers.add_argument("--downloads", type=int, default=4, help="PDFs downloading at once")
+    papers.add_argument(
+        "--downloads",
+        type=flags.count("PDFs downloading at once", flags.MAX_DOWNLOADS),
+        default=4,
+        help="PDFs downloading at once (default: 4)",
+    )
     papers.add_argument(
         "--batch",
-        type=int,
+        type=flags.count("papers saved per transaction", flags.MAX_BATCH),
         default=50,
         help="papers saved per transaction (at most this much reading is redone after a crash)",
     )
-    papers.add_argument("--workers", type=int, help="PDF reader processes (default: one per core)")
+    papers.add_argument(
+        "--workers",
+        type=flags.count("PDF reader processes", flags.MAX_WORKERS),
+        help="PDF reader processes (default: one per core)",
+    )
+    papers.add_argument(
+        "--yes",
+        action="store_true",
+        help="start a run of every year (no --year, --since or --recent) without asking",
+    )
     papers.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import TextIO
 
-from trendbot.cli import common
+from trendbot.cli import common, flags
 
 
 class IndustryBars:
@@ -59,31 +59,18 @@ def _n(count: int, noun: str) -> str:
 
 
 def cmd_collect_industry(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """The flags were checked as they were parsed (``flags.metrics``, ``frameworks``,
+    ``since_date``): a bad one never gets here."""
     import asyncio
 
-    from trendbot.collectors.industry.base import parse_since
-    from trendbot.collectors.industry.run import (
-        UsageError,
-        choose_frameworks,
-        choose_metrics,
-        collect_industry,
-    )
+    from trendbot.collectors.industry.run import collect_industry
 
     out = out or sys.stdout
     common.use_replacement_characters()
-    try:
-        choose_metrics(args.metric)
-        choose_frameworks(args.framework)
-        since = parse_since(args.since) if args.since else None
-    except (UsageError, ValueError) as exc:
-        print(f"trendbot: {exc}", file=sys.stderr)
-        return common.EXIT_USAGE
-    ctx, settings = common.open_context(args)
+    metrics = [name for names in args.metric or () for name in names]
+    frameworks = [name for names in args.framework or () for name in names]
+    ctx, settings = common.open_for_writing(args)
     store = ctx.store
-    if store.read_only:
-        print(f"trendbot: cannot collect: the database is {store.read_only}.", file=sys.stderr)
-        store.close()
-        return common.EXIT_USAGE
     progress = IndustryBars(enabled=common.show_progress(args))
     reports: list = []
     try:
@@ -91,9 +78,9 @@ def cmd_collect_industry(args: argparse.Namespace, out: TextIO | None = None) ->
             collect_industry(
                 store,
                 settings,
-                metrics=args.metric or None,
-                frameworks=args.framework or None,
-                since=since,
+                metrics=metrics or None,
+                frameworks=frameworks or None,
+                since=args.since,
                 progress=progress,
                 reports=reports,
             )
@@ -129,7 +116,7 @@ def add_industry_command(kinds: argparse._SubParsersAction) -> None:
     industry.add_argument(
         "--metric",
         action="append",
-        default=[],
+        type=flags.metrics,
         help="only these metrics (repeat or comma-separate; default: every collected metric: "
         "github-stars, -forks, -open-issues, -contributors, pypi-downloads(-day, -month), "
         "hn-hiring, stackoverflow-questions, hf-models, arxiv-mentions)",
@@ -137,15 +124,17 @@ def add_industry_command(kinds: argparse._SubParsersAction) -> None:
     industry.add_argument(
         "--framework",
         action="append",
-        default=[],
+        type=flags.frameworks,
         help="only these frameworks, by id or alias (default: every framework, and the "
         "month totals _all/_ml)",
     )
     industry.add_argument(
         "--since",
         metavar="DATE",
-        help="where a first backfill starts: 2019, 2019-05 or 2019-05-17 (default: each "
-        "source's own; GitHub star history is always whole)",
+        type=flags.since_date,
+        help="where a first backfill starts: 2019, 2019-05 or 2019-05-17, from "
+        f"{flags.EARLIEST_SINCE.year} on (default: each source's own; GitHub star history is "
+        "always whole)",
     )
     industry.add_argument(
         "--json",

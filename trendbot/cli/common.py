@@ -48,6 +48,21 @@ def open_context(args: argparse.Namespace) -> tuple[Context, Settings]:
     return Context(store=store, prefix=settings.command_prefix), settings
 
 
+def open_for_writing(args: argparse.Namespace, what: str = "collect") -> tuple[Context, Settings]:
+    """``open_context`` for a command that writes the store (the collectors). A store that
+    could only be opened read-only (a read-only file, folder or medium) is refused before any
+    work, with one sentence (a ``StoreError``, which ``main`` prints, exit status 2), instead of
+    a ``sqlite3.OperationalError`` at the first write."""
+    from trendbot.storage import StoreError
+
+    ctx, settings = open_context(args)
+    why = ctx.store.read_only
+    if why:
+        ctx.store.close()
+        raise StoreError(f"cannot {what}: the database is {why}.")
+    return ctx, settings
+
+
 def out_dir(args: argparse.Namespace, settings: Settings) -> Path:
     """Where answer files go: ``--out``, else TRENDBOT_OUT, else ./trendbot-out."""
     from trendbot.config import path_setting

@@ -47,7 +47,7 @@ from trendbot.collectors.policy import (
     parse_retry_after,
     standard_throttle,
 )
-from trendbot.config import SOURCE_URLS, Settings
+from trendbot.config import SOURCE_URLS, Settings, check_url, without_password
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ class FetchError(Exception):
     def __init__(
         self, source: str, url: str, kind: str, reason: str, status: int | None = None
     ) -> None:
+        # A base URL setting may carry a password (``//user:secret@mirror``): never in a message.
+        url, reason = without_password(url), without_password(reason)
         self.source, self.url, self.kind, self.status = source, url, kind, status
         self.reason = reason
         super().__init__(reason)
@@ -173,6 +175,7 @@ class HttpClient:
         self._limit_per_host = limit_per_host
         self._session: aiohttp.ClientSession | None = None
         self._states: dict[str, _SourceState] = {}
+        self._checked: dict[str, str] = {}  # base URL settings checked so far
 
     async def __aenter__(self) -> HttpClient:
         connector = aiohttp.TCPConnector(limit=32, limit_per_host=self._limit_per_host)
@@ -200,7 +203,12 @@ class HttpClient:
             raise ValueError(f"No HTTP policy for source {source!r}.") from None
 
     def base_url(self, source: str) -> str:
-        return self.source_urls[self.policy(source).base_setting].rstrip("/")
+        """The source's base URL, its setting checked on first use: a bad value stops only the
+        collector that needs it, with ``ConfigError`` naming the setting."""
+        name = self.policy(source).base_setting
+        if name not in self._checked:
+            self._checked[name] = check_url(name, self.source_urls.get(name) or "")
+        return self._checked[name]
 
     def url(self, source: str, path: str) -> str:
         """An absolute URL: ``path`` as is when it is already absolute, else under the base."""
@@ -282,7 +290,7 @@ class HttpClient:
             self.stats.retries += 1
             self.stats.waited_seconds += sleep
             self.stats._bump(source, "retries")
-            log.info("%s: %s; retrying in %.1f s (%s)", source, exc, sleep, url)
+            log.info("%s: %s; retrying in %.1f s (%s)", source, exc, sleep, without_password(url))
 
         try:
             async for tries in AsyncRetrying(

@@ -37,7 +37,7 @@ from trendbot.collectors.industry import (
     stackexchange,
 )
 from trendbot.collectors.industry.base import Collected, Job, Progress, SourceFault, parse_since
-from trendbot.config import Settings
+from trendbot.config import ConfigError, Settings, without_password
 from trendbot.storage import metrics as db
 from trendbot.storage import runs
 from trendbot.storage.catalog import load_catalog
@@ -276,7 +276,7 @@ class _Runner:
         try:
             collected = await module.collect(job)
             sources = [
-                s.row(self.settings.source_urls)
+                s.row({k: without_password(v) for k, v in self.settings.source_urls.items()})
                 for s in module.SOURCES
                 if any(r.source_id == s.id for r in collected.rows)
             ]
@@ -287,7 +287,7 @@ class _Runner:
             report.data_version = outcome.data_version
         except FetchError as exc:
             report.status, report.error = "failed", exc.reason
-        except SourceFault as exc:
+        except (SourceFault, ConfigError) as exc:  # ConfigError: a base URL setting, named
             report.status, report.error = "failed", str(exc)
         except asyncio.CancelledError:
             report.status, report.error = "failed", "interrupted"

@@ -44,7 +44,7 @@ from trendbot.collectors.papers import (
 )
 from trendbot.collectors.pdftext import PoolError
 from trendbot.collectors.policy import SourcePolicy
-from trendbot.config import Settings
+from trendbot.config import ConfigError, Settings, without_password
 from trendbot.storage import Method, Store, paper_queries, runs
 from trendbot.storage import papers as db
 from trendbot.storage.files import replace_file
@@ -314,7 +314,7 @@ class PaperCollector:
             )
             if listing is not None and listing.missing_pdfs():
                 report.notes.append(f"{listing.missing_pdfs()} main papers have no PDF link")
-        except CollectError as exc:
+        except (CollectError, ConfigError) as exc:  # ConfigError: a base URL setting, named
             report.error = str(exc)
         except FetchError as exc:
             report.error = f"Could not collect {venue} {year}: {exc.reason}"
@@ -385,7 +385,7 @@ class PaperCollector:
             {
                 "id": source_id(source),
                 "name": info["name"],
-                "url": self.settings.source_urls.get(info["setting"], ""),
+                "url": without_password(self.settings.source_urls.get(info["setting"], "")),
                 "citation": info["citation"],
                 "kind": "collection",
             },
