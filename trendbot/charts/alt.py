@@ -10,7 +10,7 @@ MAX_ALT = 1000  # Discord allows 1024 characters of attachment description
 def _fmt(v: float, unit: str) -> str:
     if unit == "percent":
         return f"{v:.0f}%"
-    if unit == "percent_scaled":
+    if unit == "percent_fine":
         return f"{v:.1f}%"
     if unit == "count":
         return f"{round(v):,}"

@@ -1,5 +1,7 @@
-"""Line charts: one line per series over years or dates, markers on short series, each line's
-name and last value at its end (nudged apart so labels never overlap), date ticks.
+"""Line charts: one line per series over years or dates, broken where a year has no value,
+markers on short series, crosses on figures that rest on few papers, each line's name and last
+value at its end (with its year or date when it ends before the others; nudged apart so labels
+never overlap), date ticks.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from trendbot.charts.canvas import (
     LINE_PT,
     MARKER_PT,
     MAX_MARKED_POINTS,
+    THIN_MARKER_PT,
     Ink,
     fmt_value,
     value_ticks,
@@ -40,27 +43,31 @@ def draw_lines(ax: Any, ink: Ink, spec: ChartSpec, axes_right: float) -> None:
         )
     ends: list[tuple[float, str, str]] = []
     last_x = xs[-1] if xs else 0.0
+    span = last_x - xs[0] if xs else 0.0
     for s in spec.series:
         pts = s.defined()
         if not pts:
             continue
         colour = resolve_colour(s.colour, theme)
-        px, py = zip(*pts, strict=True)
-        ax.plot(
-            px,
-            py,
-            color=colour,
-            linewidth=LINE_PT,
-            linestyle=(0, (3.2, 1.6)) if s.dashed else "-",
-            solid_capstyle="round",
-            dash_capstyle="round",
-            marker="o" if len(pts) <= MAX_MARKED_POINTS else None,
-            markersize=MARKER_PT,
-            markeredgecolor=theme.background,
-            markeredgewidth=1.2,
-            zorder=3,
-            clip_on=False,
-        )
+        marked = len(pts) <= MAX_MARKED_POINTS
+        for run in s.segments():  # a gap (a year with no value) ends one line, starts another
+            rx, ry = zip(*run, strict=True)
+            ax.plot(
+                rx,
+                ry,
+                color=colour,
+                linewidth=LINE_PT,
+                linestyle=(0, (3.2, 1.6)) if s.dashed else "-",
+                solid_capstyle="round",
+                dash_capstyle="round",
+                # A point alone between gaps is always marked, or it would be invisible.
+                marker="o" if marked or len(run) == 1 else None,
+                markersize=MARKER_PT,
+                markeredgecolor=theme.background,
+                markeredgewidth=1.2,
+                zorder=3,
+                clip_on=False,
+            )
         hollow = [(x, y) for x, y in pts if x in s.hollow]
         if hollow:
             hx, hy = zip(*hollow, strict=True)
@@ -76,13 +83,45 @@ def draw_lines(ax: Any, ink: Ink, spec: ChartSpec, axes_right: float) -> None:
                 zorder=4,
                 clip_on=False,
             )
+        thin = [(x, y) for x, y in pts if x in s.thin]
+        if thin:
+            _thin_markers(ax, thin, colour, theme.background)
         x_end, y_end = pts[-1]
         text = f"{s.label} {fmt_value(y_end, spec.y_unit)}"
-        if x_end < last_x and spec.x_kind == "year":
+        if spec.x_kind == "year" and x_end < last_x:
             text += f" ({int(x_end)})"
+        elif spec.x_kind == "date" and last_x - x_end > max(1.0, span * 0.01):
+            text += f" ({_day(x_end).strftime('%b %Y')})"
         ends.append((y_end, text, colour))
     _x_axis_for_lines(ax, ink, spec, xs)
     _end_labels(ax, ink, ends, axes_right)
+
+
+def _thin_markers(ax: Any, points: list[tuple[float, float]], colour: str, background: str) -> None:
+    """A cross in a gap cut out of the line: this figure rests on few papers (see the key)."""
+    tx, ty = zip(*points, strict=True)
+    ax.plot(
+        tx,
+        ty,
+        linestyle="none",
+        marker="o",
+        markersize=THIN_MARKER_PT + 3.5,
+        markerfacecolor=background,
+        markeredgecolor="none",
+        zorder=5,
+        clip_on=False,
+    )
+    ax.plot(
+        tx,
+        ty,
+        linestyle="none",
+        marker="x",
+        markersize=THIN_MARKER_PT,
+        markeredgecolor=colour,
+        markeredgewidth=2.4,
+        zorder=6,
+        clip_on=False,
+    )
 
 
 def _x_axis_for_lines(ax: Any, ink: Ink, spec: ChartSpec, xs: list[float]) -> None:

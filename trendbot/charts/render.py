@@ -25,11 +25,13 @@ from trendbot.charts.canvas import (
     FOOT_LINE,
     RIGHT_EDGE,
     TICK_PT,
+    Y_LABEL_ROOM,
     Ink,
     blank_figure,
     footnote_lines,
     frame_text,
     new_axes,
+    y_label,
 )
 from trendbot.charts.lines import draw_lines
 from trendbot.charts.png import encode_png, palette
@@ -57,7 +59,8 @@ def render_png(spec: ChartSpec) -> bytes:
     fig, canvas = blank_figure(theme)
     ink = Ink(fig, canvas, theme)
     foot_lines = footnote_lines(ink, spec.footnote)
-    foot_top = FOOT_BOTTOM + FOOT_LINE * len(foot_lines)
+    key_lines = footnote_lines(ink, spec.key, max_lines=2)
+    foot_top = FOOT_BOTTOM + FOOT_LINE * (len(foot_lines) + len(key_lines))
     if spec.kind == "line":
         m = LINE_MARGINS
     elif spec.horizontal:
@@ -67,7 +70,10 @@ def render_png(spec: ChartSpec) -> bytes:
     bottom = foot_top + m.below_footnote
     if spec.kind == "bars" and not spec.horizontal and spec.category_notes:
         bottom += 0.05
-    ax = new_axes(fig, (m.left, bottom, m.right - m.left, m.top - bottom), theme)
+    left = m.left + (Y_LABEL_ROOM if spec.y_label and not spec.horizontal else 0.0)
+    ax = new_axes(fig, (left, bottom, m.right - left, m.top - bottom), theme)
+    if spec.y_label and not spec.horizontal:
+        y_label(ink, ax, spec.y_label)
     if spec.kind == "line":
         draw_lines(ax, ink, spec, m.right)
     elif spec.horizontal:
@@ -75,7 +81,7 @@ def render_png(spec: ChartSpec) -> bytes:
     else:
         draw_vbars(ax, ink, spec)
     legend_left = bar_legend(ink, spec) if spec.kind == "bars" else RIGHT_EDGE
-    frame_text(ink, spec, foot_lines, legend_left)
+    frame_text(ink, spec, foot_lines, legend_left, key_lines)
     if spec.is_empty():  # callers say "no data" in text; this only avoids a blank frame
         ink.text(0.5, 0.5, "no data", ax=ax, size=TICK_PT, colour=theme.muted, ha="center")
     canvas.draw()
