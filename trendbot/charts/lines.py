@@ -26,7 +26,7 @@ from trendbot.charts.canvas import (
     x_ticks,
     y_ticks,
 )
-from trendbot.charts.spec import ChartSpec
+from trendbot.charts.spec import ChartSpec, Series
 from trendbot.charts.style import resolve_colour
 
 
@@ -42,8 +42,6 @@ def draw_lines(ax: Any, ink: Ink, spec: ChartSpec, axes_right: float) -> None:
             spec.reference_y, color=theme.reference, linewidth=1.3, linestyle=(0, (3, 3)), zorder=1
         )
     ends: list[tuple[float, str, str]] = []
-    last_x = xs[-1] if xs else 0.0
-    span = last_x - xs[0] if xs else 0.0
     for s in spec.series:
         pts = s.defined()
         if not pts:
@@ -86,15 +84,23 @@ def draw_lines(ax: Any, ink: Ink, spec: ChartSpec, axes_right: float) -> None:
         thin = [(x, y) for x, y in pts if x in s.thin]
         if thin:
             _thin_markers(ax, thin, colour, theme.background)
-        x_end, y_end = pts[-1]
-        text = f"{s.label} {fmt_value(y_end, spec.y_unit)}"
-        if spec.x_kind == "year" and x_end < last_x:
-            text += f" ({int(x_end)})"
-        elif spec.x_kind == "date" and last_x - x_end > max(1.0, span * 0.01):
-            text += f" ({_day(x_end).strftime('%b %Y')})"
-        ends.append((y_end, text, colour))
+        ends.append((pts[-1][1], end_label(s, spec), colour))
     _x_axis_for_lines(ax, ink, spec, xs)
     _end_labels(ax, ink, ends, axes_right)
+
+
+def end_label(s: Series, spec: ChartSpec) -> str:
+    """'PyTorch 77%', and its year or month when the line stops before the chart's last x
+    ('ACL 83% (2020)', 'JAX 32.6k (Jun 2025)'), so an old value is never read as today's."""
+    x_end, y_end = s.defined()[-1]
+    xs = spec.xs()
+    last_x, span = xs[-1], xs[-1] - xs[0]
+    text = f"{s.label} {fmt_value(y_end, spec.y_unit)}"
+    if spec.x_kind == "year" and x_end < last_x:
+        text += f" ({int(x_end)})"
+    elif spec.x_kind == "date" and last_x - x_end > max(1.0, span * 0.01):
+        text += f" ({_day(x_end).strftime('%b %Y')})"
+    return text
 
 
 def _thin_markers(ax: Any, points: list[tuple[float, float]], colour: str, background: str) -> None:

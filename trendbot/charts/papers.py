@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from trendbot.charts.spec import ChartSpec, Series, clip_label, line_chart
+from trendbot.charts.spec import ChartSpec, Series, clip_label, has_gap, line_chart
 from trendbot.charts.style import framework_name
 from trendbot.storage import VenueYear
 
@@ -46,11 +46,6 @@ def with_gaps(
             out.append((out[-1][0] + step, None))
         out.append((x, y))
     return tuple(out)
-
-
-def has_gap(series: Iterable[Series]) -> bool:
-    """True when some line breaks between two of its points (not at its ends)."""
-    return any(len(s.segments()) > 1 for s in series)
 
 
 def marker_key(series: Sequence[Series], *, bars: bool = False) -> str:

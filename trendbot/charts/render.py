@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
 from trendbot.charts.bars import bar_legend, draw_hbars, draw_vbars
 from trendbot.charts.canvas import (
     FOOT_BOTTOM,
@@ -54,6 +56,13 @@ HBAR_MARGINS = Margins(left=0.135, right=0.835, top=0.775, below_footnote=0.035)
 
 def render_png(spec: ChartSpec) -> bytes:
     """The chart as PNG bytes, exactly ``WIDTH_PX`` × ``HEIGHT_PX``."""
+    canvas = draw(spec)
+    return encode_png(canvas, palette(spec, THEMES[spec.theme]))
+
+
+def draw(spec: ChartSpec) -> FigureCanvasAgg:
+    """The chart drawn on this thread's canvas (its figure is ``canvas.figure``): what
+    ``render_png`` encodes, and what a test can measure (where each label landed)."""
     spec.validate()
     theme = THEMES[spec.theme]
     fig, canvas = blank_figure(theme)
@@ -85,4 +94,4 @@ def render_png(spec: ChartSpec) -> bytes:
     if spec.is_empty():  # callers say "no data" in text; this only avoids a blank frame
         ink.text(0.5, 0.5, "no data", ax=ax, size=TICK_PT, colour=theme.muted, ha="center")
     canvas.draw()
-    return encode_png(canvas, palette(spec, theme))
+    return canvas

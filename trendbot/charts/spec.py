@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -176,6 +177,11 @@ def _check_number(v: object) -> None:
         raise ChartSpecError(f"not a number: {v!r:.20}")
     if not math.isfinite(v) or abs(v) > MAX_ABS_VALUE:
         raise ChartSpecError(f"number out of range: {v!r:.20}")
+
+
+def has_gap(series: Iterable[Series]) -> bool:
+    """True when some line breaks between two of its points (not at its ends)."""
+    return any(len(s.segments()) > 1 for s in series)
 
 
 def clip_label(text: str, limit: int = MAX_LABEL) -> str:

@@ -35,7 +35,7 @@ FRAMEWORK_COLOURS: dict[str, str] = {
     "jax": "#009E73",  # bluish green
     "keras": "#CC79A7",  # reddish purple
     "mxnet": "#E69F00",  # orange
-    "paddlepaddle": "#2A7FC9",  # blue (Okabe–Ito's #0072B2, lightened for the dark theme)
+    "paddlepaddle": "#4A7BE0",  # blue (Okabe–Ito's #0072B2, lightened for the dark theme)
     "mindspore": "#B9A55A",  # khaki (Okabe–Ito's yellow, darkened for the light theme)
     "other": "#6B7178",  # grey
 }

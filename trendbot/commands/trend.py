@@ -243,6 +243,7 @@ def plan_trend(store: Store, q: TrendQuery, *, prefix: str = "!") -> ChartPlan:
         unit=unit,
         frameworks=order,
         subtitle=subtitle,
+        y_label=d.unit,
         footer=_chart_footer(store, used_sources, rows),
         theme=q.theme,
     )
