@@ -9,7 +9,7 @@ out from both backgrounds. TensorFlow, PyTorch's rival on most charts, is sky bl
 vermillion, the pair every kind of colour vision tells apart; its line is also dashed. Series that
 are not frameworks (venues, fields) take the theme's palette in request order.
 
-Palette (dark / light), also listed in the README:
+Palette (dark / light), also listed in docs/charts.md:
 
 ====  ==========  ==========
 slot  dark        light
