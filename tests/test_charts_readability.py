@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from tests.support.paper_data import load_all
+from trendbot.charts.alt import alt_text
 from trendbot.charts.canvas import value_ticks
 from trendbot.charts.lines import end_label
 from trendbot.charts.metrics import metric_spec, with_date_gaps
@@ -63,6 +64,7 @@ def test_a_missing_year_splits_the_line_in_the_spec(collected):
     runs = [[int(x) for x, _ in run] for run in series(spec, "PyTorch").segments()]
     assert runs == [[2016, 2017, 2018, 2019, 2020], [2024]]  # not 2020 → 2024 in one stroke
     assert "a break in a line" in spec.key
+    assert alt_text(spec).endswith("No figures between 2020 and 2024.")  # said in words too
 
 
 def test_a_two_paper_2017_point_is_not_joined_to_2024(collected):
@@ -77,6 +79,7 @@ def test_a_venue_held_every_other_year_keeps_one_line(store):
     spec = spec_for(store, "ICCV")  # 2017 and 2019: nobody missed ICCV 2018
     assert [len(s.segments()) for s in spec.series] == [1, 1]
     assert "break" not in spec.key
+    assert "No figures" not in alt_text(spec)
     assert cadence({2017, 2019}) == 2 and cadence({2017, 2024}) == 1 and cadence({2018}) == 1
 
 
