@@ -13,6 +13,7 @@ import io
 import itertools
 import math
 import re
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from tests.support.paper_data import load_all
+from trendbot.charts import ChartSpecError
 from trendbot.charts.alt import alt_text
 from trendbot.charts.canvas import value_ticks
 from trendbot.charts.lines import end_label
@@ -29,7 +31,7 @@ from trendbot.charts.render import draw, render_png
 from trendbot.charts.spec import ChartSpec, Series, line_chart
 from trendbot.charts.style import DARK, FRAMEWORK_COLOURS, LIGHT
 from trendbot.commands import Context, run
-from trendbot.commands.chart import FLAGS, WORDS, plan_chart
+from trendbot.commands.chart import FLAGS, WORDS, deliver, plan_chart
 from trendbot.commands.compare import CompareQuery, plan_compare
 from trendbot.commands.parsing import parse_query
 
@@ -344,13 +346,11 @@ def test_date_gaps_keep_every_point_and_break_only_wide_gaps(raw):
     [
         ChartSpec("line", "t", (Series("x", "pytorch", ((1.0, 1.0),), thin=(math.nan,)),)),
         ChartSpec("line", "t", (Series("x", "pytorch", ((1.0, 1.0),), thin=(0.0,) * 501),)),
-        ChartSpec("line", "t", (Series("x", "pytorch", ((1.0, 1.0),)),), key="k" * 161),
+        ChartSpec("line", "t", (Series("x", "pytorch", ((1.0, 1.0),)),), key="k" * 241),
         ChartSpec("line", "t", (Series("x", "pytorch", ((1.0, 1.0),)),), y_label="y" * 41),
     ],
 )
 def test_hostile_markers_keys_and_labels_are_refused(bad):
-    from trendbot.charts import ChartSpecError
-
     with pytest.raises(ChartSpecError):
         bad.validate()
 
@@ -379,3 +379,22 @@ def test_any_broken_marked_line_chart_draws(rows, unit):
     ]
     spec = line_chart("t", series_, y_unit=unit, key="× thin", y_label="share")
     assert image(render_png(spec)).size == (1600, 900)
+
+
+def test_a_chart_with_every_mark_keys_them_all_and_is_drawn(collected):
+    """Open circles (ICLR 2021–2022), crosses and breaks on one chart: a two-line key."""
+    spec = spec_for(collected, "NeurIPS ICLR --light")
+    assert "○" in spec.key and "×" in spec.key and "a break in a line" in spec.key
+    reply = run(Context(store=collected, prefix="!"), "!chart NeurIPS ICLR --light")
+    assert not reply.is_error, reply.text
+    assert [f.content_type for f in reply.files] == ["image/png"]
+
+
+def test_a_spec_past_a_bound_still_answers_with_the_numbers(collected):
+    """A chart the renderer refuses is a bug, not a crash: the reply keeps its numbers."""
+    plan = plan_chart(collected, parse_query(collected, "NeurIPS", words=WORDS, flags=FLAGS))
+    plan = replace(plan, spec=replace(plan.spec, key="k" * 1000))
+    reply = deliver(Context(store=collected, prefix="!"), plan)
+    assert reply.is_error and not reply.files
+    assert reply.text.startswith("I could not draw that chart just now, so here are its numbers.")
+    assert "76.8 %" in reply.text

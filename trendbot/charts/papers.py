@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from trendbot.charts.spec import ChartSpec, Series, clip_label, has_gap, line_chart
+from trendbot.charts.spec import MAX_KEY, ChartSpec, Series, clip_label, has_gap, line_chart
 from trendbot.charts.style import framework_name
 from trendbot.storage import VenueYear
 
@@ -59,7 +59,7 @@ def marker_key(series: Sequence[Series], *, bars: bool = False) -> str:
     if not bars and has_gap(series):
         notes.append(GAP_NOTE)
     text = " · ".join(notes)
-    return text[:1].upper() + text[1:]
+    return clip_label(text[:1].upper() + text[1:], MAX_KEY)
 
 
 def _keyed(spec: ChartSpec) -> ChartSpec:

@@ -24,7 +24,7 @@ MAX_TITLE = 90
 MAX_SUBTITLE = 120
 MAX_LABEL = 40
 MAX_FOOTNOTE = 300
-MAX_KEY = 160  # the marker key line over the footnote
+MAX_KEY = 240  # the marker key over the footnote: at most two lines
 MAX_ABS_VALUE = 1e15
 
 ChartKind = Literal["line", "bars"]

@@ -14,7 +14,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from trendbot.charts import ChartError, ChartService, ChartSpec, ChartTimeout, default_service
+from trendbot.charts import (
+    ChartError,
+    ChartService,
+    ChartSpec,
+    ChartSpecError,
+    ChartTimeout,
+    default_service,
+)
 from trendbot.charts.alt import alt_text
 from trendbot.charts.papers import (
     aggregate,
@@ -622,7 +629,7 @@ def deliver(ctx: Context, plan: ChartPlan) -> Reply:
     except ChartTimeout:
         is_error = True
         text.insert(0, "Drawing the chart took too long, so here are its numbers; try again soon.")
-    except ChartError:
+    except (ChartError, ChartSpecError):  # a spec past a bound is a bug: still give numbers
         is_error = True
         text.insert(0, "I could not draw that chart just now, so here are its numbers.")
     else:
