@@ -42,6 +42,7 @@ def draw_lines(ax: Any, ink: Ink, spec: ChartSpec, axes_right: float) -> None:
             spec.reference_y, color=theme.reference, linewidth=1.3, linestyle=(0, (3, 3)), zorder=1
         )
     ends: list[tuple[float, str, str]] = []
+    thin: list[tuple[float, float, str]] = []  # drawn together: two scatters, not two per line
     for s in spec.series:
         pts = s.defined()
         if not pts:
@@ -81,10 +82,10 @@ def draw_lines(ax: Any, ink: Ink, spec: ChartSpec, axes_right: float) -> None:
                 zorder=4,
                 clip_on=False,
             )
-        thin = [(x, y) for x, y in pts if x in s.thin]
-        if thin:
-            _thin_markers(ax, thin, colour, theme.background)
+        thin += [(x, y, colour) for x, y in pts if x in s.thin]
         ends.append((pts[-1][1], end_label(s, spec), colour))
+    if thin:
+        _thin_markers(ax, thin, theme.background)
     _x_axis_for_lines(ax, ink, spec, xs)
     _end_labels(ax, ink, ends, axes_right)
 
@@ -103,28 +104,26 @@ def end_label(s: Series, spec: ChartSpec) -> str:
     return text
 
 
-def _thin_markers(ax: Any, points: list[tuple[float, float]], colour: str, background: str) -> None:
+def _thin_markers(ax: Any, points: list[tuple[float, float, str]], background: str) -> None:
     """A cross in a gap cut out of the line: this figure rests on few papers (see the key)."""
-    tx, ty = zip(*points, strict=True)
-    ax.plot(
+    tx, ty, colours = zip(*points, strict=True)
+    ax.scatter(
         tx,
         ty,
-        linestyle="none",
+        s=(THIN_MARKER_PT + 3.5) ** 2,
         marker="o",
-        markersize=THIN_MARKER_PT + 3.5,
-        markerfacecolor=background,
-        markeredgecolor="none",
+        c=background,
+        linewidths=0,
         zorder=5,
         clip_on=False,
     )
-    ax.plot(
+    ax.scatter(
         tx,
         ty,
-        linestyle="none",
+        s=THIN_MARKER_PT**2,
         marker="x",
-        markersize=THIN_MARKER_PT,
-        markeredgecolor=colour,
-        markeredgewidth=2.4,
+        c=list(colours),
+        linewidths=2.4,
         zorder=6,
         clip_on=False,
     )
