@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from trendbot.charts.spec import ChartSpec
 
 MAX_ALT = 1000  # Discord allows 1024 characters of attachment description
@@ -10,7 +12,7 @@ MAX_ALT = 1000  # Discord allows 1024 characters of attachment description
 def _fmt(v: float, unit: str) -> str:
     if unit == "percent":
         return f"{v:.0f}%"
-    if unit == "percent_scaled":
+    if unit == "percent_fine":
         return f"{v:.1f}%"
     if unit == "count":
         return f"{round(v):,}"
@@ -23,6 +25,18 @@ def _x(x: float, spec: ChartSpec) -> str:
 
         return _date_label(x)
     return f"{x:.0f}"
+
+
+def _gaps(spec: ChartSpec) -> str:
+    """' No figures between 2020 and 2024.': what a break in a line shows, said in words."""
+    pairs = []
+    for s in spec.series:
+        runs = s.segments()
+        pairs += [(a[-1][0], b[0][0]) for a, b in pairwise(runs)]
+    if not pairs:
+        return ""
+    spans = ", ".join(f"{_x(a, spec)} and {_x(b, spec)}" for a, b in sorted(set(pairs))[:4])
+    return f" No figures between {spans}."
 
 
 def alt_text(spec: ChartSpec) -> str:
@@ -45,7 +59,7 @@ def alt_text(spec: ChartSpec) -> str:
                     f"{s.label} {_fmt(y0, spec.y_unit)} in {_x(x0, spec)} to "
                     f"{_fmt(y1, spec.y_unit)} in {_x(x1, spec)}"
                 )
-        text = f"Line chart, {spec.title}, {span}: " + "; ".join(parts) + "."
+        text = f"Line chart, {spec.title}, {span}: " + "; ".join(parts) + "." + _gaps(spec)
     else:
         groups = []
         for i, cat in enumerate(spec.categories):

@@ -1,9 +1,14 @@
 """Bar charts: grouped vertical bars per category, horizontal bars (with panels when the
 categories fall in two groups), value labels and the legend above the axes.
+
+Value labels are measured before they are drawn: flat when each fits over its bar, upright when
+they would overlap their neighbours, and left out when even upright they would touch (the
+numbers are always in the reply's text). Bars whose figure rests on few papers are striped.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from matplotlib.patches import Rectangle
@@ -21,6 +26,7 @@ from trendbot.charts.canvas import (
     TICK_PT,
     Ink,
     fmt_value,
+    is_share,
     value_ticks,
     y_ticks,
 )
@@ -58,6 +64,60 @@ def bar_legend(ink: Ink, spec: ChartSpec) -> float:
     return x
 
 
+@dataclass(frozen=True)
+class BarLabel:
+    """A value label over one bar, in data x and y, with its measured size in points."""
+
+    x: float
+    y: float
+    text: str
+    width_pt: float  # along the text
+    height_pt: float  # across it
+
+
+@dataclass(frozen=True)
+class LabelPlan:
+    """How a chart's value labels are set: their size, whether upright, which are shown."""
+
+    size: float
+    upright: bool
+    shown: tuple[BarLabel, ...]
+    top: float  # the y limit that leaves room for every shown label
+
+
+def plan_bar_labels(
+    labels: list[BarLabel],
+    *,
+    upright: bool,
+    unit_pt: float,
+    axes_h_pt: float,
+    hi: float,
+    size: float,
+) -> LabelPlan:
+    """Measured labels, flat or upright (a label's width is then its text height), laid out over
+    their bars: the y limit grows until the longest fits under it, and a label that would touch
+    a larger value's label is left out (the numbers are all in the reply's text and fields)."""
+    pad = 0.012
+    top = hi
+    for b in labels:  # room above the tallest label: its length along y in data units
+        along = b.width_pt if upright else b.height_pt
+        top = max(top, b.y / max(1 - pad - along / axes_h_pt, 0.2))
+    per_pt = top / axes_h_pt  # data units per point on the y axis (the axis starts at 0)
+    x_per_pt = 1.0 / max(unit_pt, 1e-6)  # and on the x axis (one category per unit)
+    boxes: list[tuple[float, float, float, float]] = []
+    shown = []
+    for b in sorted(labels, key=lambda b: -b.y):  # the larger values keep their labels
+        w_pt, h_pt = (b.height_pt, b.width_pt) if upright else (b.width_pt, b.height_pt)
+        half = w_pt / 2 * x_per_pt
+        y0 = b.y + top * pad
+        box = (b.x - half, b.x + half, y0, y0 + h_pt * per_pt)
+        if any(box[0] < o[1] and o[0] < box[1] and box[2] < o[3] and o[2] < box[3] for o in boxes):
+            continue
+        boxes.append(box)
+        shown.append(b)
+    return LabelPlan(size, upright, tuple(shown), top)
+
+
 def draw_vbars(ax: Any, ink: Ink, spec: ChartSpec) -> None:
     theme = ink.theme
     n_cat, n_ser = len(spec.categories), len(spec.series)
@@ -66,43 +126,91 @@ def draw_vbars(ax: Any, ink: Ink, spec: ChartSpec) -> None:
     top = max((v for vs in values for v in vs.values()), default=1.0)
     (lo, hi), yticks = value_ticks(spec, top)
     hi = hi * 1.08  # room for the value label over the tallest bar
-    ax.set_ylim(lo, hi)
-    y_ticks(ax, ink, yticks)
-    group_pt = ax.get_position().width * FIG_W_PT / max(n_cat, 1)
-    label_pt = max(9.0, min(BAR_LABEL_PT + 2, group_pt * width / 2.6))
+    pos = ax.get_position()
+    pad = 0.6 if n_cat == 1 else 0.0
+    group_pt = pos.width * FIG_W_PT / (n_cat + 2 * pad)  # points per category (x data unit)
+    slot_pt = group_pt * width  # one bar's share of its group, in points
+    size = max(9.0, min(BAR_LABEL_PT + 2, slot_pt / 2.6))
+    labels: list[BarLabel] = []
     for j, (s, vs) in enumerate(zip(spec.series, values, strict=True)):
         colour = resolve_colour(s.colour, theme)
         offset = (j - (n_ser - 1) / 2) * width
         idx = sorted(vs)
         starred = {int(x) for x in s.hollow}
+        thin = {int(x) for x in s.thin}
+        solid = [i for i in idx if i not in thin]
         ax.bar(
-            [i + offset for i in idx],
-            [vs[i] for i in idx],
+            [i + offset for i in solid],
+            [vs[i] for i in solid],
             width=width * 0.92,
             color=colour,
             zorder=3,
             linewidth=0,
         )
+        hatched = [i for i in idx if i in thin]
+        if hatched:  # few papers behind these: drawn as an outline with stripes (see the key)
+            ax.bar(
+                [i + offset for i in hatched],
+                [vs[i] for i in hatched],
+                width=width * 0.92,
+                color=theme.background,
+                edgecolor=colour,
+                hatch="///",
+                linewidth=1.6,
+                zorder=3,
+            )
         for i in idx:
             text = fmt_value(vs[i], spec.y_unit, precise=spec.y_unit == "percent" and n_cat == 1)
-            ink.text(
-                i + offset,
-                vs[i] + hi * 0.012,
-                text + ("*" if i in starred else ""),
-                ax=ax,
-                transform=ax.transData,
-                size=label_pt,
-                colour=theme.text,
-                bold=True,
-                ha="center",
-                va="bottom",
+            text += "*" if i in starred else ""
+            labels.append(
+                BarLabel(i + offset, vs[i], text, ink.width_pt(text, size, True), size * 1.2)
             )
-    pad = 0.6 if n_cat == 1 else 0.0
+    widest = max((b.width_pt for b in labels), default=0.0)
+    if widest > slot_pt * 0.98:  # a smaller size may be enough to keep them flat
+        size = max(9.0, size * slot_pt * 0.98 / widest)
+        labels = [
+            BarLabel(b.x, b.y, b.text, ink.width_pt(b.text, size, True), size * 1.2) for b in labels
+        ]
+    axes_h_pt = pos.height * FIG_H_PT
+    plan = plan_bar_labels(
+        labels, upright=False, unit_pt=group_pt, axes_h_pt=axes_h_pt, hi=hi, size=size
+    )
+    if len(plan.shown) < len(labels):  # flat ones would overlap: turn them upright
+        size = max(9.0, min(BAR_LABEL_PT, slot_pt * 0.85))  # text height fits the slot
+        labels = [
+            BarLabel(b.x, b.y, b.text, ink.width_pt(b.text, size, True), size * 1.05)
+            for b in labels
+        ]
+        plan = plan_bar_labels(
+            labels, upright=True, unit_pt=group_pt, axes_h_pt=axes_h_pt, hi=hi, size=size
+        )
+    ax.set_ylim(lo, plan.top)
+    y_ticks(ax, ink, yticks)
+    for b in plan.shown:
+        ink.text(
+            b.x,
+            b.y + plan.top * 0.012,
+            b.text,
+            ax=ax,
+            transform=ax.transData,
+            size=plan.size,
+            colour=theme.text,
+            bold=True,
+            ha="left" if plan.upright else "center",
+            va="center" if plan.upright else "bottom",
+            rotation=90 if plan.upright else 0,
+            rotation_mode="anchor",
+        )
     ax.set_xlim(-0.5 - pad, n_cat - 0.5 + pad)
     trans = blended_transform_factory(ax.transData, ax.transAxes)
     _panels(ax, ink, spec, trans)
     name_pt = ink.fit(
         max(spec.categories, key=len), TICK_PT, group_pt * 0.95, bold=False, minimum=9
+    )
+    note_pt = (
+        ink.fit(max(spec.category_notes, key=len), NOTE_PT, group_pt * 0.95, bold=False, minimum=8)
+        if spec.category_notes
+        else NOTE_PT
     )
     for i, name in enumerate(spec.categories):
         ink.text(
@@ -123,7 +231,7 @@ def draw_vbars(ax: Any, ink: Ink, spec: ChartSpec) -> None:
                 spec.category_notes[i],
                 ax=ax,
                 transform=trans,
-                size=NOTE_PT,
+                size=note_pt,
                 colour=theme.muted,
                 ha="center",
                 va="top",
@@ -173,7 +281,7 @@ def draw_hbars(ax: Any, ink: Ink, spec: ChartSpec) -> None:
     height = 0.82 / n_ser
     values = [_bar_values(s) for s in spec.series]
     top = max((v for vs in values for v in vs.values()), default=1.0)
-    x_max = 112.0 if spec.y_unit == "percent" else max(top * 1.16, 1.0)
+    x_max = 112.0 if is_share(spec.y_unit) else max(top * 1.16, 1.0)
     ax.set_xlim(0, x_max)
     ax.set_ylim(n_cat - 0.5, -0.5)  # first category at the top
     ax.spines["bottom"].set_visible(False)
@@ -188,14 +296,28 @@ def draw_hbars(ax: Any, ink: Ink, spec: ChartSpec) -> None:
         offset = (j - (n_ser - 1) / 2) * height
         idx = sorted(vs)
         starred = {int(x) for x in s.hollow}
+        thin = {int(x) for x in s.thin}
+        solid = [i for i in idx if i not in thin]
         ax.barh(
-            [i + offset for i in idx],
-            [vs[i] for i in idx],
+            [i + offset for i in solid],
+            [vs[i] for i in solid],
             height=height * 0.9,
             color=colour,
             zorder=3,
             linewidth=0,
         )
+        hatched = [i for i in idx if i in thin]
+        if hatched:  # few papers behind these (see the key)
+            ax.barh(
+                [i + offset for i in hatched],
+                [vs[i] for i in hatched],
+                height=height * 0.9,
+                color=theme.background,
+                edgecolor=colour,
+                hatch="///",
+                linewidth=1.6,
+                zorder=3,
+            )
         for i in idx:
             text = fmt_value(vs[i], spec.y_unit) + ("*" if i in starred else "")
             ink.text(

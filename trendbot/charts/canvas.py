@@ -28,8 +28,10 @@ WIDTH_PX, HEIGHT_PX = int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI)  # 1600 × 900
 FIG_W_PT, FIG_H_PT = WIDTH_IN * 72, HEIGHT_IN * 72
 
 TITLE_PT, SUBTITLE_PT, TICK_PT, END_LABEL_PT, BAR_LABEL_PT = 20, 13, 16, 15, 13
-LEGEND_PT, FOOT_PT, NOTE_PT = 14, 9.5, 12
+LEGEND_PT, FOOT_PT, NOTE_PT, Y_LABEL_PT = 14, 9.5, 12, 13
+Y_LABEL_ROOM = 0.032  # figure width kept left of the y ticks for an upright y label
 LINE_PT, MARKER_PT = 2.6, 6.5  # 2.6 pt = 7 px at 1600 wide, 3.6 px at the 800 px design size
+THIN_MARKER_PT = 9.0  # the cross on a figure that rests on few papers
 MAX_MARKED_POINTS = 12  # more points than this per line and markers become noise
 FONT = "DejaVu Sans"  # shipped with matplotlib, so every machine draws the same image
 PNG_LEVEL = 3  # zlib level for the palette PNG: ~5 ms; level 6 saves 20 % for twice the time
@@ -223,7 +225,13 @@ def footnote_lines(ink: Ink, footnote: str, max_lines: int = 3) -> list[str]:
     return lines
 
 
-def frame_text(ink: Ink, spec: ChartSpec, foot_lines: list[str], legend_left: float) -> None:
+def frame_text(
+    ink: Ink,
+    spec: ChartSpec,
+    foot_lines: list[str],
+    legend_left: float,
+    key_lines: list[str] | None = None,
+) -> None:
     theme = ink.theme
     full = (RIGHT_EDGE - LEFT_EDGE) * FIG_W_PT
     size = ink.fit(spec.title, TITLE_PT, full, bold=True, minimum=13)
@@ -245,12 +253,40 @@ def frame_text(ink: Ink, spec: ChartSpec, foot_lines: list[str], legend_left: fl
             va="bottom",
             linespacing=1.25,
         )
+    if key_lines:  # what the markers mean, in the text colour, right above the footnote
+        ink.text(
+            LEFT_EDGE,
+            FOOT_BOTTOM + FOOT_LINE * len(foot_lines),
+            "\n".join(key_lines),
+            size=FOOT_PT,
+            colour=theme.text,
+            va="bottom",
+            linespacing=1.25,
+        )
+
+
+def y_label(ink: Ink, ax: Any, text: str) -> None:
+    """The y axis's name, turned upright along the left edge and centred on the axes."""
+    pos = ax.get_position()
+    room = pos.height * FIG_H_PT
+    size = ink.fit(text, Y_LABEL_PT, room, bold=False, minimum=9)
+    ink.text(
+        0.008,
+        pos.y0 + pos.height / 2,
+        text,
+        size=size,
+        colour=ink.theme.muted,
+        ha="center",
+        va="top",
+        rotation=90,
+        rotation_mode="anchor",
+    )
 
 
 def fmt_value(v: float, unit: str, *, precise: bool = False) -> str:
     if unit == "percent":
         return f"{v:.1f}%" if precise else f"{v:.0f}%"
-    if unit == "percent_scaled":
+    if unit == "percent_fine":
         return f"{v:.1f}%" if precise or abs(v) < 10 else f"{v:.0f}%"
     if unit == "count":
         return f"{round(v):,}"
@@ -269,17 +305,24 @@ def fmt_si(v: float) -> str:
     return f"{v:.0f}" if a >= 10 or v == int(v) else f"{v:.2g}"
 
 
+def _fmt_count(v: float) -> str:
+    return f"{v:,.0f}"
+
+
+SHARE_UNITS = frozenset({"percent", "percent_fine"})
+
+
+def is_share(unit: str) -> bool:
+    """Shares of every kind are drawn on the same fixed 0–100 % axis."""
+    return unit in SHARE_UNITS
+
+
 def value_ticks(spec: ChartSpec, top_value: float) -> tuple[tuple[float, float], list]:
-    """Percent: a fixed 0–100 % scale. Counts and other numbers: from zero to a round top."""
-    if spec.y_unit == "percent":
+    """Shares: a fixed 0–100 % scale. Counts and other numbers: from zero to a round top."""
+    if is_share(spec.y_unit):
         return (0.0, 100.0), [(v, f"{v:.0f}%") for v in (0.0, 25.0, 50.0, 75.0, 100.0)]
     locator = MaxNLocator(nbins=5, integer=spec.y_unit == "count")
     values = [float(t) for t in locator.tick_values(0, max(top_value, 1.0)) if t >= 0]
-    if spec.y_unit == "count":
-        fmt = lambda v: f"{v:,.0f}"  # noqa: E731
-    elif spec.y_unit == "percent_scaled":
-        fmt = lambda v: f"{v:g}%"  # noqa: E731
-    else:
-        fmt = fmt_si
+    fmt = _fmt_count if spec.y_unit == "count" else fmt_si
     top = max(values[-1] if values else 1.0, top_value * 1.02, 1.0)
     return (0.0, top), [(v, fmt(v)) for v in values if v <= top]

@@ -1,5 +1,7 @@
-"""Line charts: one line per series over years or dates, markers on short series, each line's
-name and last value at its end (nudged apart so labels never overlap), date ticks.
+"""Line charts: one line per series over years or dates, broken where a year has no value,
+markers on short series, crosses on figures that rest on few papers, each line's name and last
+value at its end (with its year or date when it ends before the others; nudged apart so labels
+never overlap), date ticks.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from trendbot.charts.canvas import (
     LINE_PT,
     MARKER_PT,
     MAX_MARKED_POINTS,
+    THIN_MARKER_PT,
     Ink,
     fmt_value,
     value_ticks,
     x_ticks,
     y_ticks,
 )
-from trendbot.charts.spec import ChartSpec
+from trendbot.charts.spec import ChartSpec, Series
 from trendbot.charts.style import resolve_colour
 
 
@@ -39,28 +42,31 @@ def draw_lines(ax: Any, ink: Ink, spec: ChartSpec, axes_right: float) -> None:
             spec.reference_y, color=theme.reference, linewidth=1.3, linestyle=(0, (3, 3)), zorder=1
         )
     ends: list[tuple[float, str, str]] = []
-    last_x = xs[-1] if xs else 0.0
+    thin: list[tuple[float, float, str]] = []  # drawn together: two scatters, not two per line
     for s in spec.series:
         pts = s.defined()
         if not pts:
             continue
         colour = resolve_colour(s.colour, theme)
-        px, py = zip(*pts, strict=True)
-        ax.plot(
-            px,
-            py,
-            color=colour,
-            linewidth=LINE_PT,
-            linestyle=(0, (3.2, 1.6)) if s.dashed else "-",
-            solid_capstyle="round",
-            dash_capstyle="round",
-            marker="o" if len(pts) <= MAX_MARKED_POINTS else None,
-            markersize=MARKER_PT,
-            markeredgecolor=theme.background,
-            markeredgewidth=1.2,
-            zorder=3,
-            clip_on=False,
-        )
+        marked = len(pts) <= MAX_MARKED_POINTS
+        for run in s.segments():  # a gap (a year with no value) ends one line, starts another
+            rx, ry = zip(*run, strict=True)
+            ax.plot(
+                rx,
+                ry,
+                color=colour,
+                linewidth=LINE_PT,
+                linestyle=(0, (3.2, 1.6)) if s.dashed else "-",
+                solid_capstyle="round",
+                dash_capstyle="round",
+                # A point alone between gaps is always marked, or it would be invisible.
+                marker="o" if marked or len(run) == 1 else None,
+                markersize=MARKER_PT,
+                markeredgecolor=theme.background,
+                markeredgewidth=1.2,
+                zorder=3,
+                clip_on=False,
+            )
         hollow = [(x, y) for x, y in pts if x in s.hollow]
         if hollow:
             hx, hy = zip(*hollow, strict=True)
@@ -76,13 +82,51 @@ def draw_lines(ax: Any, ink: Ink, spec: ChartSpec, axes_right: float) -> None:
                 zorder=4,
                 clip_on=False,
             )
-        x_end, y_end = pts[-1]
-        text = f"{s.label} {fmt_value(y_end, spec.y_unit)}"
-        if x_end < last_x and spec.x_kind == "year":
-            text += f" ({int(x_end)})"
-        ends.append((y_end, text, colour))
+        thin += [(x, y, colour) for x, y in pts if x in s.thin]
+        ends.append((pts[-1][1], end_label(s, spec), colour))
+    if thin:
+        _thin_markers(ax, thin, theme.background)
     _x_axis_for_lines(ax, ink, spec, xs)
     _end_labels(ax, ink, ends, axes_right)
+
+
+def end_label(s: Series, spec: ChartSpec) -> str:
+    """'PyTorch 77%', and its year or month when the line stops before the chart's last x
+    ('ACL 83% (2020)', 'JAX 32.6k (Jun 2025)'), so an old value is never read as today's."""
+    x_end, y_end = s.defined()[-1]
+    xs = spec.xs()
+    last_x, span = xs[-1], xs[-1] - xs[0]
+    text = f"{s.label} {fmt_value(y_end, spec.y_unit)}"
+    if spec.x_kind == "year" and x_end < last_x:
+        text += f" ({int(x_end)})"
+    elif spec.x_kind == "date" and last_x - x_end > max(1.0, span * 0.01):
+        text += f" ({_day(x_end).strftime('%b %Y')})"
+    return text
+
+
+def _thin_markers(ax: Any, points: list[tuple[float, float, str]], background: str) -> None:
+    """A cross in a gap cut out of the line: this figure rests on few papers (see the key)."""
+    tx, ty, colours = zip(*points, strict=True)
+    ax.scatter(
+        tx,
+        ty,
+        s=(THIN_MARKER_PT + 3.5) ** 2,
+        marker="o",
+        c=background,
+        linewidths=0,
+        zorder=5,
+        clip_on=False,
+    )
+    ax.scatter(
+        tx,
+        ty,
+        s=THIN_MARKER_PT**2,
+        marker="x",
+        c=list(colours),
+        linewidths=2.4,
+        zorder=6,
+        clip_on=False,
+    )
 
 
 def _x_axis_for_lines(ax: Any, ink: Ink, spec: ChartSpec, xs: list[float]) -> None:

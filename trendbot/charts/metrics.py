@@ -10,12 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
-from trendbot.charts.spec import MAX_SERIES, ChartSpec, Series, YUnit, clip_label, line_chart
+from trendbot.charts.spec import (
+    MAX_SERIES,
+    ChartSpec,
+    Series,
+    YUnit,
+    clip_label,
+    has_gap,
+    line_chart,
+)
 from trendbot.charts.style import FRAMEWORK_COLOURS, framework_key, framework_name
 
 EPOCH = dt.date(1970, 1, 1)
 DEFAULT_MAX_POINTS = 240  # 20 years of monthly values
+# A stretch with no values longer than this many times the series' usual spacing breaks the line
+# (two missing months in a monthly series, a week's outage in a daily one): a straight line
+# across it would draw figures nobody collected.
+GAP_FACTOR = 2.5
+GAP_KEY = "A break in a line: a stretch with no figures collected"
 
 
 def to_days(iso: str) -> float:
@@ -39,6 +53,23 @@ def downsample(points: list[tuple[float, float]], max_points: int) -> list[tuple
     return [(sx / n, sy / n) for _, (sx, sy, n) in sorted(sums.items())]
 
 
+def with_date_gaps(
+    points: list[tuple[float, float]], factor: float = GAP_FACTOR
+) -> tuple[tuple[float, float | None], ...]:
+    """Sorted ``(day, value)`` points with a ``None`` after each gap wider than ``factor`` times
+    the median spacing, so the renderer breaks the line there."""
+    if len(points) < 3:
+        return tuple(points)
+    steps = sorted(b[0] - a[0] for a, b in pairwise(points))
+    usual = steps[len(steps) // 2] or 1.0
+    out: list[tuple[float, float | None]] = [points[0]]
+    for (x0, _), (x1, y1) in pairwise(points):
+        if x1 - x0 > factor * usual:
+            out.append(((x0 + x1) / 2, None))
+        out.append((x1, y1))
+    return tuple(out)
+
+
 def metric_spec(
     title: str,
     rows: Iterable[tuple[str, str, float]],
@@ -46,6 +77,7 @@ def metric_spec(
     unit: YUnit = "number",
     frameworks: Sequence[str] = (),
     subtitle: str = "",
+    y_label: str = "",
     footer: str = "",
     theme: str = "dark",
     max_points: int = DEFAULT_MAX_POINTS,
@@ -64,8 +96,8 @@ def metric_spec(
         Series(
             clip_label(framework_name(fw), 16),
             fw if fw in FRAMEWORK_COLOURS else f"palette:{i}",
-            tuple(lines[fw]),
-            dashed=fw == "tensorflow",  # close in hue to PyTorch's red, as on paper charts
+            with_date_gaps(lines[fw]),
+            dashed=fw == "tensorflow",  # as on paper charts: the line, not only its colour
         )
         for i, fw in enumerate(order)
     ]
@@ -74,7 +106,9 @@ def metric_spec(
         series,
         x_kind="date",
         y_unit=unit,
+        y_label=clip_label(y_label),
         subtitle=clip_label(subtitle, 120),
         footnote=footer,
+        key=GAP_KEY if has_gap(series) else "",
         theme=theme,
     )

@@ -8,17 +8,64 @@ headline figure; with only PyTorch and TensorFlow counted it equals ``VenueYear.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 
-from trendbot.charts.spec import ChartSpec, Series, clip_label, line_chart
+from trendbot.charts.spec import MAX_KEY, ChartSpec, Series, clip_label, has_gap, line_chart
 from trendbot.charts.style import framework_name
 from trendbot.storage import VenueYear
 
 FRAMEWORK_ORDER = ("pytorch", "tensorflow", "jax", "keras", "mxnet", "paddlepaddle")
 SHARE_SUBTITLE = "Share of papers that name one framework and not the other, by year"
-CAVEAT_NOTE = "Open circles: counts over all submissions or a partial list, not accepted papers."
-BAR_CAVEAT_NOTE = "* counts over all submissions or a partial list, not accepted papers."
+# A share that rests on fewer papers than this is marked: out of 30 papers a share's 95 %
+# interval is still about ±18 points (1.96 · √(0.25/30)), so a 2017 point of 2 papers is a hint,
+# not a trend. Shares only: a count is exactly what it says.
+THIN_PAPERS = 30
+CAVEAT_NOTE = "○ counts over all submissions or a partial list, not accepted papers"
+BAR_CAVEAT_NOTE = "* counts over all submissions or a partial list, not accepted papers"
+THIN_NOTE = f"× a share of fewer than {THIN_PAPERS} papers (a hint, not a trend)"
+BAR_THIN_NOTE = f"striped bars: a share of fewer than {THIN_PAPERS} papers (a hint, not a trend)"
+GAP_NOTE = "a break in a line: a year with no counts"
+
+
+def cadence(years: Collection[int]) -> int:
+    """Years between a venue's editions: 2 when every year known for it has the same parity
+    (ICCV in odd years, ECCV in even ones), else 1. Only missing editions are gaps."""
+    parities = {y % 2 for y in years}
+    return 2 if len(years) >= 2 and len(parities) == 1 else 1
+
+
+def with_gaps(
+    points: Sequence[tuple[float, float | None]], step: int = 1
+) -> tuple[tuple[float, float | None], ...]:
+    """``points`` with a ``None`` wherever an edition is missing between two of them, so the
+    line breaks there instead of running straight across years nobody counted."""
+    out: list[tuple[float, float | None]] = []
+    for x, y in sorted(points, key=lambda p: p[0]):
+        if out and x - out[-1][0] > step:
+            out.append((out[-1][0] + step, None))
+        out.append((x, y))
+    return tuple(out)
+
+
+def marker_key(series: Sequence[Series], *, bars: bool = False) -> str:
+    """The key line: what the open circles (or stars), the crosses (or stripes) and the breaks
+    on this chart mean; only the ones the chart actually shows."""
+    notes = []
+    if any(s.hollow for s in series):
+        notes.append(BAR_CAVEAT_NOTE if bars else CAVEAT_NOTE)
+    if any(s.thin for s in series):
+        notes.append(BAR_THIN_NOTE if bars else THIN_NOTE)
+    if not bars and has_gap(series):
+        notes.append(GAP_NOTE)
+    text = " · ".join(notes)
+    return clip_label(text[:1].upper() + text[1:], MAX_KEY)
+
+
+def _keyed(spec: ChartSpec) -> ChartSpec:
+    """The spec with its key written from the markers it ended up with (after ``line_chart``
+    may have turned a one-year line into bars)."""
+    return replace(spec, key=marker_key(spec.series, bars=spec.kind == "bars"))
 
 
 def frameworks_in(rows: Iterable[VenueYear]) -> list[str]:
@@ -31,21 +78,30 @@ def _ordered(seen: set[str]) -> list[str]:
 
 
 def _share_lines(
-    points: Sequence[tuple[int, dict[str, int], bool]],
+    points: Sequence[tuple[int, dict[str, int], bool]], step: int = 1
 ) -> tuple[list[Series], tuple[float, ...]]:
     """One line per framework: its share of the papers naming one, per (year, counts, caveat).
 
-    Years with a caveat (submissions, partial lists) are drawn as open circles.
+    Years with a caveat (submissions, partial lists) are drawn as open circles, years whose
+    share rests on fewer than ``THIN_PAPERS`` papers with a cross, and missing years break it.
     """
     fws = _ordered({fw for _, counts, _ in points for fw in counts})
     hollow = tuple(float(year) for year, _, caveat in points if caveat)
+    thin = tuple(
+        float(year)
+        for year, counts, _ in points
+        if 0 < sum(counts.get(fw, 0) for fw in fws) < THIN_PAPERS
+    )
     series = [
         Series(
             framework_name(fw),
             fw,
-            tuple((float(year), _pct(share(counts, fw, fws))) for year, counts, _ in points),
+            with_gaps(
+                [(float(year), _pct(share(counts, fw, fws))) for year, counts, _ in points], step
+            ),
             dashed=fw == "tensorflow",
             hollow=hollow,
+            thin=thin,
         )
         for fw in fws
     ]
@@ -89,92 +145,116 @@ def aggregate(rows: Iterable[VenueYear]) -> list[YearTotal]:
     return out
 
 
-def _footnote(footer: str, caveat: bool, note: str = CAVEAT_NOTE) -> str:
-    return f"{footer}. {note}" if caveat else footer
-
-
-def venue_share_spec(name: str, rows: Sequence[VenueYear], *, footer: str, theme: str) -> ChartSpec:
+def venue_share_spec(
+    name: str, rows: Sequence[VenueYear], *, footer: str, theme: str, step: int = 1
+) -> ChartSpec:
     """Each framework's share at one venue per year (bars when the venue has one year)."""
-    series, hollow = _share_lines([(r.year, r.counts, r.population != "accepted") for r in rows])
-    return line_chart(
-        clip_label(f"{name}: PyTorch vs TensorFlow", 90),
-        series,
-        subtitle=SHARE_SUBTITLE,
-        footnote=_footnote(footer, bool(hollow)),
-        y_unit="percent",
-        reference_y=50.0,
-        theme=theme,
+    series, _ = _share_lines([(r.year, r.counts, r.population != "accepted") for r in rows], step)
+    return _keyed(
+        line_chart(
+            clip_label(f"{name}: PyTorch vs TensorFlow", 90),
+            series,
+            subtitle=SHARE_SUBTITLE,
+            footnote=clip_label(footer, 300),
+            y_unit="percent",
+            y_label="share of papers",
+            reference_y=50.0,
+            theme=theme,
+        )
     )
 
 
 def venues_share_spec(
-    named: Sequence[tuple[str, Sequence[VenueYear]]], *, footer: str, theme: str
+    named: Sequence[tuple[str, Sequence[VenueYear]]],
+    *,
+    footer: str,
+    theme: str,
+    steps: Sequence[int] = (),
 ) -> ChartSpec:
-    """PyTorch's share at several venues, one line per venue (venue colours, not frameworks)."""
+    """PyTorch's share at several venues, one line per venue (venue colours, not frameworks);
+    ``steps`` gives each venue's cadence (``cadence``), annual when left out."""
     series = []
-    caveat = False
     for slot, (name, rows) in enumerate(named):
         fws = frameworks_in(rows) or ["pytorch", "tensorflow"]
         hollow = tuple(float(r.year) for r in rows if r.population != "accepted")
-        caveat = caveat or bool(hollow)
+        denominators = [(r.year, sum(r.counts.get(fw, 0) for fw in fws)) for r in rows]
         series.append(
             Series(
                 clip_label(name, 16),
                 f"palette:{slot}",
-                tuple((float(r.year), _pct(share(r.counts, "pytorch", fws))) for r in rows),
+                with_gaps(
+                    [(float(r.year), _pct(share(r.counts, "pytorch", fws))) for r in rows],
+                    steps[slot] if slot < len(steps) else 1,
+                ),
                 hollow=hollow,
+                thin=tuple(float(y) for y, n in denominators if 0 < n < THIN_PAPERS),
             )
         )
     names = ", ".join(n for n, _ in named)
-    return line_chart(
-        clip_label(f"PyTorch's share: {names}", 90),
-        series,
-        subtitle="PyTorch papers / papers naming one framework, by year; 50% = parity",
-        footnote=_footnote(footer, caveat),
-        y_unit="percent",
-        reference_y=50.0,
-        theme=theme,
+    return _keyed(
+        line_chart(
+            clip_label(f"PyTorch's share: {names}", 90),
+            series,
+            subtitle="PyTorch papers / papers naming one framework, by year; 50% = parity",
+            footnote=clip_label(footer, 300),
+            y_unit="percent",
+            y_label="PyTorch's share",
+            reference_y=50.0,
+            theme=theme,
+        )
     )
 
 
 def counts_spec(
-    title: str, totals: Sequence[tuple[int, dict[str, int], bool]], *, footer: str, theme: str
+    title: str,
+    totals: Sequence[tuple[int, dict[str, int], bool]],
+    *,
+    footer: str,
+    theme: str,
+    step: int = 1,
 ) -> ChartSpec:
-    """Raw paper counts per framework per year; ``totals`` is (year, counts, caveat)."""
+    """Raw paper counts per framework per year; ``totals`` is (year, counts, caveat). Counts
+    are never thin (a count is exactly what it says); missing years still break the lines."""
     fws = [fw for fw in FRAMEWORK_ORDER if any(fw in c for _, c, _ in totals)]
     hollow = tuple(float(y) for y, _, caveat in totals if caveat)
     series = [
         Series(
             framework_name(fw),
             fw,
-            tuple((float(y), float(c.get(fw, 0))) for y, c, _ in totals),
+            with_gaps([(float(y), float(c.get(fw, 0))) for y, c, _ in totals], step),
             dashed=fw == "tensorflow",
             hollow=hollow,
         )
         for fw in fws
     ]
-    return line_chart(
-        clip_label(title, 90),
-        series,
-        subtitle="Papers that name one framework and not the other, by year",
-        footnote=_footnote(footer, bool(hollow)),
-        y_unit="count",
-        theme=theme,
+    return _keyed(
+        line_chart(
+            clip_label(title, 90),
+            series,
+            subtitle="Papers that name one framework and not the other, by year",
+            footnote=clip_label(footer, 300),
+            y_unit="count",
+            y_label="papers",
+            theme=theme,
+        )
     )
 
 
 def field_share_spec(
     title: str, totals: Sequence[YearTotal], *, subtitle: str, footer: str, theme: str
 ) -> ChartSpec:
-    series, hollow = _share_lines([(t.year, t.counts, t.caveat) for t in totals])
-    return line_chart(
-        clip_label(title, 90),
-        series,
-        subtitle=clip_label(subtitle, 120),
-        footnote=_footnote(footer, bool(hollow)),
-        y_unit="percent",
-        reference_y=50.0,
-        theme=theme,
+    series, _ = _share_lines([(t.year, t.counts, t.caveat) for t in totals])
+    return _keyed(
+        line_chart(
+            clip_label(title, 90),
+            series,
+            subtitle=clip_label(subtitle, 120),
+            footnote=clip_label(footer, 300),
+            y_unit="percent",
+            y_label="share of papers",
+            reference_y=50.0,
+            theme=theme,
+        )
     )
 
 
@@ -208,20 +288,22 @@ def year_spec(
     )
     if not horizontal:  # no column heading under vertical bars: say what the note is
         notes = tuple(f"PyTorch {n}" for n in notes)
-    caveat = any(r.population != "accepted" for _, r in ordered)
-    return ChartSpec(
-        kind="bars",
-        title=f"{year}: papers naming PyTorch or TensorFlow",
-        subtitle="Papers that name one framework and not the other",
-        series=tuple(series),
-        categories=tuple(clip_label(n, 16) for n, _ in ordered),
-        category_notes=notes,
-        notes_title="PyTorch share",
-        horizontal=horizontal,
-        x_kind="category",
-        y_unit="count",
-        footnote=_footnote(footer, caveat, BAR_CAVEAT_NOTE),
-        theme=theme,
+    return _keyed(
+        ChartSpec(
+            kind="bars",
+            title=f"{year}: papers naming PyTorch or TensorFlow",
+            subtitle="Papers that name one framework and not the other",
+            series=tuple(series),
+            categories=tuple(clip_label(n, 16) for n, _ in ordered),
+            category_notes=notes,
+            notes_title="PyTorch share",
+            horizontal=horizontal,
+            x_kind="category",
+            y_unit="count",
+            y_label="papers",
+            footnote=clip_label(footer, 300),
+            theme=theme,
+        )
     )
 
 
@@ -238,17 +320,23 @@ def _of_papers(counts: dict[str, int], total: int, figure: str) -> float | None:
 
 
 def mention_lines(
-    points: Sequence[tuple[int, dict[str, int], int, bool]], figures: Sequence[str]
+    points: Sequence[tuple[int, dict[str, int], int, bool]],
+    figures: Sequence[str],
+    step: int = 1,
 ) -> list[Series]:
     """One line per framework: its share of all papers per (year, counts, total, caveat)."""
     hollow = tuple(float(year) for year, _, _, caveat in points if caveat)
+    thin = tuple(float(year) for year, _, total, _ in points if 0 < total < THIN_PAPERS)
     return [
         Series(
             framework_name(fw),
             fw,
-            tuple((float(year), _of_papers(c, total, fw)) for year, c, total, _ in points),
+            with_gaps(
+                [(float(year), _of_papers(c, total, fw)) for year, c, total, _ in points], step
+            ),
             dashed=fw == "tensorflow",
             hollow=hollow,
+            thin=thin,
         )
         for fw in figures
     ]
@@ -261,17 +349,21 @@ def venue_mentions_spec(
     *,
     footer: str,
     theme: str,
+    step: int = 1,
 ) -> ChartSpec:
-    """Each framework's share of a venue's (or a field's) papers per year."""
-    series = mention_lines(points, figures)
-    caveat = any(c for *_, c in points)
-    return line_chart(
-        clip_label(title, 90),
-        series,
-        subtitle=MENTION_SUBTITLE,
-        footnote=_footnote(footer, caveat),
-        y_unit="percent_scaled",
-        theme=theme,
+    """Each framework's share of a venue's (or a field's) papers per year, on the same 0–100 %
+    axis as every share (a paper can name several, so the lines need not add up to 100 %)."""
+    series = mention_lines(points, figures, step)
+    return _keyed(
+        line_chart(
+            clip_label(title, 90),
+            series,
+            subtitle=MENTION_SUBTITLE,
+            footnote=clip_label(footer, 300),
+            y_unit="percent_fine",
+            y_label="share of all papers",
+            theme=theme,
+        )
     )
 
 
@@ -296,19 +388,24 @@ def year_mentions_spec(
             hollow=tuple(
                 float(i) for i, (_, r) in enumerate(ordered) if r.population != "accepted"
             ),
+            thin=tuple(
+                float(i) for i, (_, r) in enumerate(ordered) if 0 < r.total_papers < THIN_PAPERS
+            ),
         )
         for fw in figures
     ]
-    caveat = any(r.population != "accepted" for _, r in ordered)
-    return ChartSpec(
-        kind="bars",
-        title=f"{year}: share of papers naming each framework",
-        subtitle="A paper can name several",
-        series=tuple(series),
-        categories=tuple(clip_label(n, 16) for n, _ in ordered),
-        horizontal=len(ordered) > 4,
-        x_kind="category",
-        y_unit="percent_scaled",
-        footnote=_footnote(footer, caveat, BAR_CAVEAT_NOTE),
-        theme=theme,
+    return _keyed(
+        ChartSpec(
+            kind="bars",
+            title=f"{year}: share of papers naming each framework",
+            subtitle="A paper can name several",
+            series=tuple(series),
+            categories=tuple(clip_label(n, 16) for n, _ in ordered),
+            horizontal=len(ordered) > 4,
+            x_kind="category",
+            y_unit="percent_fine",
+            y_label="share of all papers",
+            footnote=clip_label(footer, 300),
+            theme=theme,
+        )
     )

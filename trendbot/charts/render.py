@@ -19,17 +19,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
 from trendbot.charts.bars import bar_legend, draw_hbars, draw_vbars
 from trendbot.charts.canvas import (
     FOOT_BOTTOM,
     FOOT_LINE,
     RIGHT_EDGE,
     TICK_PT,
+    Y_LABEL_ROOM,
     Ink,
     blank_figure,
     footnote_lines,
     frame_text,
     new_axes,
+    y_label,
 )
 from trendbot.charts.lines import draw_lines
 from trendbot.charts.png import encode_png, palette
@@ -52,12 +56,20 @@ HBAR_MARGINS = Margins(left=0.135, right=0.835, top=0.775, below_footnote=0.035)
 
 def render_png(spec: ChartSpec) -> bytes:
     """The chart as PNG bytes, exactly ``WIDTH_PX`` × ``HEIGHT_PX``."""
+    canvas = draw(spec)
+    return encode_png(canvas, palette(spec, THEMES[spec.theme]))
+
+
+def draw(spec: ChartSpec) -> FigureCanvasAgg:
+    """The chart drawn on this thread's canvas (its figure is ``canvas.figure``): what
+    ``render_png`` encodes, and what a test can measure (where each label landed)."""
     spec.validate()
     theme = THEMES[spec.theme]
     fig, canvas = blank_figure(theme)
     ink = Ink(fig, canvas, theme)
     foot_lines = footnote_lines(ink, spec.footnote)
-    foot_top = FOOT_BOTTOM + FOOT_LINE * len(foot_lines)
+    key_lines = footnote_lines(ink, spec.key, max_lines=2)
+    foot_top = FOOT_BOTTOM + FOOT_LINE * (len(foot_lines) + len(key_lines))
     if spec.kind == "line":
         m = LINE_MARGINS
     elif spec.horizontal:
@@ -67,7 +79,10 @@ def render_png(spec: ChartSpec) -> bytes:
     bottom = foot_top + m.below_footnote
     if spec.kind == "bars" and not spec.horizontal and spec.category_notes:
         bottom += 0.05
-    ax = new_axes(fig, (m.left, bottom, m.right - m.left, m.top - bottom), theme)
+    left = m.left + (Y_LABEL_ROOM if spec.y_label and not spec.horizontal else 0.0)
+    ax = new_axes(fig, (left, bottom, m.right - left, m.top - bottom), theme)
+    if spec.y_label and not spec.horizontal:
+        y_label(ink, ax, spec.y_label)
     if spec.kind == "line":
         draw_lines(ax, ink, spec, m.right)
     elif spec.horizontal:
@@ -75,8 +90,8 @@ def render_png(spec: ChartSpec) -> bytes:
     else:
         draw_vbars(ax, ink, spec)
     legend_left = bar_legend(ink, spec) if spec.kind == "bars" else RIGHT_EDGE
-    frame_text(ink, spec, foot_lines, legend_left)
+    frame_text(ink, spec, foot_lines, legend_left, key_lines)
     if spec.is_empty():  # callers say "no data" in text; this only avoids a blank frame
         ink.text(0.5, 0.5, "no data", ax=ax, size=TICK_PT, colour=theme.muted, ha="center")
     canvas.draw()
-    return encode_png(canvas, palette(spec, theme))
+    return canvas

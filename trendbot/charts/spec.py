@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -23,14 +24,16 @@ MAX_TITLE = 90
 MAX_SUBTITLE = 120
 MAX_LABEL = 40
 MAX_FOOTNOTE = 300
+MAX_KEY = 240  # the marker key over the footnote: at most two lines
 MAX_ABS_VALUE = 1e15
 
 ChartKind = Literal["line", "bars"]
 XKind = Literal["year", "date", "category"]
-# "percent": a share on a fixed 0–100 % axis (two frameworks' shares, parity at 50 %);
-# "percent_scaled": a share on an axis from 0 to a round top (each framework's share of all
-# papers, where 3 % must not look like zero); "count" and "number": from zero.
-YUnit = Literal["percent", "percent_scaled", "count", "number"]
+# Every share is drawn on a fixed 0–100 % axis, so two charts of shares can be read side by side
+# and 7 % never looks like half: "percent" (two frameworks' shares, parity at 50 %, whole-number
+# labels) and "percent_fine" (each framework's share of all papers: small shares, so one decimal
+# below 10 %); "count" and "number": from zero to a round top.
+YUnit = Literal["percent", "percent_fine", "count", "number"]
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _COLOUR_KEY = re.compile(r"^(palette:\d{1,2}|[a-z][a-z0-9_-]{0,30})$")
@@ -45,9 +48,13 @@ class Series:
     """One line (or one set of same-coloured bars).
 
     ``points`` are ``(x, y)`` pairs: x is a year, days since 1970-01-01 for dates, or the
-    category index for bars; y ``None`` means "no value" and is skipped (lines join across it,
-    like conferences held every other year). ``hollow`` lists x values drawn as open markers,
-    for numbers that carry a caveat (submissions rather than accepted papers).
+    category index for bars; y ``None`` means "no value here" and breaks a line in two, so a
+    line never runs straight across years nobody counted (NeurIPS 2020 → 2024). A venue held
+    every other year simply has no point for the years between, and its line stays whole: the
+    spec builders decide which missing years are gaps (``charts.papers.with_gaps``).
+    ``hollow`` lists x values drawn as open markers, for numbers that carry a caveat
+    (submissions rather than accepted papers); ``thin`` lists x values whose figure rests on
+    few papers (``charts.papers.THIN_PAPERS``), drawn with a cross.
     """
 
     label: str
@@ -55,9 +62,21 @@ class Series:
     points: tuple[tuple[float, float | None], ...]
     dashed: bool = False
     hollow: tuple[float, ...] = ()
+    thin: tuple[float, ...] = ()
 
     def defined(self) -> list[tuple[float, float]]:
         return [(x, y) for x, y in self.points if y is not None]
+
+    def segments(self) -> list[list[tuple[float, float]]]:
+        """The runs of points a line joins: a ``None`` value ends one run and starts the next."""
+        runs: list[list[tuple[float, float]]] = [[]]
+        for x, y in self.points:
+            if y is None:
+                if runs[-1]:
+                    runs.append([])
+            else:
+                runs[-1].append((x, y))
+        return [r for r in runs if r]
 
 
 @dataclass(frozen=True)
@@ -69,6 +88,8 @@ class ChartSpec:
     series: tuple[Series, ...]
     subtitle: str = ""
     footnote: str = ""
+    key: str = ""  # what the markers mean ("× fewer than 20 papers"), on its own line
+    y_label: str = ""  # what the y values are, beside the axis ("share of each measure")
     x_kind: XKind = "year"
     y_unit: YUnit = "percent"
     categories: tuple[str, ...] = ()  # bars: one label per group
@@ -86,7 +107,7 @@ class ChartSpec:
             raise ChartSpecError(f"unknown chart kind {self.kind!r}")
         if self.x_kind not in ("year", "date", "category"):
             raise ChartSpecError(f"unknown x kind {self.x_kind!r}")
-        if self.y_unit not in ("percent", "percent_scaled", "count", "number"):
+        if self.y_unit not in ("percent", "percent_fine", "count", "number"):
             raise ChartSpecError(f"unknown y unit {self.y_unit!r}")
         if self.theme not in ("dark", "light"):
             raise ChartSpecError(f"unknown theme {self.theme!r}")
@@ -101,14 +122,16 @@ class ChartSpec:
         for s in self.series:
             if not isinstance(s.points, tuple) or len(s.points) > MAX_POINTS:
                 raise ChartSpecError(f"a series may have at most {MAX_POINTS} points")
-            if len(s.hollow) > MAX_POINTS:
-                raise ChartSpecError("too many hollow markers")
+            if len(s.hollow) > MAX_POINTS or len(s.thin) > MAX_POINTS:
+                raise ChartSpecError("too many markers")
         total = sum(len(s.points) for s in self.series)
         if total > MAX_TOTAL_POINTS:
             raise ChartSpecError(f"{total} points in all; at most {MAX_TOTAL_POINTS}")
         _check_text("title", self.title, MAX_TITLE)
         _check_text("subtitle", self.subtitle, MAX_SUBTITLE)
         _check_text("footnote", self.footnote, MAX_FOOTNOTE)
+        _check_text("key", self.key, MAX_KEY)
+        _check_text("y label", self.y_label, MAX_LABEL)
         _check_text("notes_title", self.notes_title, MAX_LABEL)
         for text in (*self.categories, *self.category_notes):
             _check_text("category", text, MAX_LABEL)
@@ -120,7 +143,7 @@ class ChartSpec:
                 _check_number(x)
                 if y is not None:
                     _check_number(y)
-            for x in s.hollow:
+            for x in (*s.hollow, *s.thin):
                 _check_number(x)
         if self.kind == "bars":
             if not self.categories:
@@ -156,6 +179,11 @@ def _check_number(v: object) -> None:
         raise ChartSpecError(f"number out of range: {v!r:.20}")
 
 
+def has_gap(series: Iterable[Series]) -> bool:
+    """True when some line breaks between two of its points (not at its ends)."""
+    return any(len(s.segments()) > 1 for s in series)
+
+
 def clip_label(text: str, limit: int = MAX_LABEL) -> str:
     """Shorten user- or store-supplied text to fit a bound instead of failing on it."""
     text = " ".join(text.split())
@@ -186,6 +214,7 @@ def line_chart(
             s,
             points=tuple((0.0, y) for x, y in s.points if x == only and y is not None),
             hollow=(0.0,) if only in s.hollow else (),
+            thin=(0.0,) if only in s.thin else (),
         )
         for s in series
     )

@@ -1,13 +1,15 @@
 """Themes and colours: how every trendbot chart looks, in one place.
 
 A framework keeps one colour on every chart and in both themes, so a reader who has learnt that
-PyTorch is red never has to check a legend again. The three brand colours are fixed by the issue
-(PyTorch ``#EE4C2C``, TensorFlow ``#FF6F00``, JAX ``#5E97F6``); the other frameworks take fixed
-slots chosen to stay apart in hue from those three. Series that are not frameworks (venues,
-fields) take the theme's palette in request order: hues that avoid red, orange and mid blue, so a
-venue line is never mistaken for a framework.
+PyTorch is vermillion never has to check a legend again. The framework colours are the Okabe–Ito
+colour-blind-safe set (PyTorch keeps its own brand vermillion, which is that set's vermillion
+made brighter): no two of them are closer than ΔE 15 in CIELAB, nor under simulated deuteranopia,
+protanopia or tritanopia (tests/test_charts_readability.py checks the pairs), and each stands
+out from both backgrounds. TensorFlow, PyTorch's rival on most charts, is sky blue against its
+vermillion, the pair every kind of colour vision tells apart; its line is also dashed. Series that
+are not frameworks (venues, fields) take the theme's palette in request order.
 
-Palette (dark / light), also listed in the README:
+Palette (dark / light), also listed in docs/charts.md:
 
 ====  ==========  ==========
 slot  dark        light
@@ -28,15 +30,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 FRAMEWORK_COLOURS: dict[str, str] = {
-    "pytorch": "#EE4C2C",
-    "tensorflow": "#FF6F00",
-    "jax": "#5E97F6",
-    # Not brand colours: fixed slots that stay clear of the three above on both backgrounds.
-    "keras": "#E05D8C",
-    "mxnet": "#00A88F",
-    "paddlepaddle": "#8E6CEF",
-    "mindspore": "#C9A227",
-    "other": "#9AA0A6",
+    "pytorch": "#EE4C2C",  # vermillion (PyTorch's brand colour)
+    "tensorflow": "#56B4E9",  # sky blue
+    "jax": "#009E73",  # bluish green
+    "keras": "#CC79A7",  # reddish purple
+    "mxnet": "#E69F00",  # orange
+    "paddlepaddle": "#4A7BE0",  # blue (Okabe–Ito's #0072B2, lightened for the dark theme)
+    "mindspore": "#B9A55A",  # khaki (Okabe–Ito's yellow, darkened for the light theme)
+    "other": "#6B7178",  # grey
 }
 
 FRAMEWORK_NAMES: dict[str, str] = {

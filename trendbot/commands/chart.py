@@ -14,10 +14,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from trendbot.charts import ChartError, ChartService, ChartSpec, ChartTimeout, default_service
+from trendbot.charts import (
+    ChartError,
+    ChartService,
+    ChartSpec,
+    ChartSpecError,
+    ChartTimeout,
+    default_service,
+)
 from trendbot.charts.alt import alt_text
 from trendbot.charts.papers import (
     aggregate,
+    cadence,
     counts_spec,
     field_share_spec,
     venue_mentions_spec,
@@ -180,6 +188,12 @@ def _series(store: Store, venue_id: str, method: Method) -> list[VenueYear]:
     return rows
 
 
+def _step(store: Store, venue_id: str) -> int:
+    """The venue's cadence from every year any method knows for it: a biennial venue's line
+    runs on across the years it was not held; an annual venue's breaks at a missing year."""
+    return cadence({y for m in store.methods() for y in store.years(m, venue_id)})
+
+
 def _no_mentions(rows: list[VenueYear]) -> list[str]:
     return [str(r.year) for r in rows if not r.classified]
 
@@ -208,7 +222,7 @@ def _venue_plan(store: Store, venue_id: str, method: Method, theme: str, suffix:
     rows = _series(store, venue_id, method)
     name = store.venues()[venue_id].name
     foot = footer(store, method, rows)
-    spec = venue_share_spec(name, rows, footer=foot, theme=theme)
+    spec = venue_share_spec(name, rows, footer=foot, theme=theme, step=_step(store, venue_id))
     shares = [(r.year, r.pytorch_share) for r in rows if r.pytorch_share is not None]
     if not shares:
         raise UsageError(
@@ -244,7 +258,8 @@ def _venues_plan(
     named = [(venues[v].name, _series(store, v, method)) for v in venue_ids]
     all_rows = [r for _, rows in named for r in rows]
     foot = footer(store, method, all_rows)
-    spec = venues_share_spec(named, footer=foot, theme=theme)
+    steps = [_step(store, v) for v in venue_ids]
+    spec = venues_share_spec(named, footer=foot, theme=theme, steps=steps)
     years = sorted({r.year for r in all_rows})
     by = {(venues[r.venue_id].name, r.year): r for r in all_rows}
     names = [n for n, _ in named]
@@ -299,6 +314,7 @@ def _counts_plan(store: Store, venue_id: str, method: Method, theme: str, suffix
         [(r.year, r.counts, r.population != "accepted") for r in rows],
         footer=foot,
         theme=theme,
+        step=_step(store, venue_id),
     )
     first, last = rows[0], rows[-1]
     headline = (
@@ -467,7 +483,12 @@ def _mentions_venue_plan(
     foot = footer(store, method, rows)
     points = [(r.year, r.counts, r.total_papers, r.population != "accepted") for r in rows]
     spec = venue_mentions_spec(
-        f"{name}: every framework", points, figures, footer=foot, theme=theme
+        f"{name}: every framework",
+        points,
+        figures,
+        footer=foot,
+        theme=theme,
+        step=_step(store, venue_id),
     )
     labelled = [(str(r.year), r) for r in rows]
     last = rows[-1]
@@ -608,7 +629,7 @@ def deliver(ctx: Context, plan: ChartPlan) -> Reply:
     except ChartTimeout:
         is_error = True
         text.insert(0, "Drawing the chart took too long, so here are its numbers; try again soon.")
-    except ChartError:
+    except (ChartError, ChartSpecError):  # a spec past a bound is a bug: still give numbers
         is_error = True
         text.insert(0, "I could not draw that chart just now, so here are its numbers.")
     else:

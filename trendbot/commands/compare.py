@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from trendbot.charts.spec import Series, line_chart
+from trendbot.charts.papers import BAR_THIN_NOTE, THIN_PAPERS
+from trendbot.charts.spec import ChartSpec, Series, clip_label
 from trendbot.commands.chart import ChartPlan, deliver
 from trendbot.commands.industry import words_of
 from trendbot.commands.industry_format import (
@@ -24,6 +25,8 @@ from trendbot.commands.industry_format import (
     fmt_number,
     fw_name,
     month_name,
+    short_month,
+    short_source_names,
     source_names,
 )
 from trendbot.commands.parsing import UsageError, normalise_year
@@ -50,6 +53,7 @@ class Shares:
     values_used: tuple[MetricValue, ...] = ()
     note: str = ""
     rows: tuple[VenueYear, ...] = ()  # the venue-years a research share counts
+    when: str = ""  # the short date under its bars on the chart: "2018–2020", "Mar 2026"
 
     @property
     def total(self) -> float:
@@ -126,6 +130,11 @@ def _counts(rows: list[VenueYear]) -> dict[str, float]:
     return out
 
 
+def _years(rows: list[VenueYear]) -> str:
+    years = sorted({r.year for r in rows})
+    return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
 def _venue_years(store: Store, rows: list[VenueYear]) -> str:
     venues = store.venues()
     return ", ".join(f"{venues[r.venue_id].name} {r.year}" for r in rows)
@@ -172,6 +181,7 @@ def research(store: Store, year: int | None) -> list[Shares]:
                 "papers",
                 note="papers naming exactly one of PyTorch and TensorFlow",
                 rows=tuple(study),
+                when=_years(study),
             )
         )
     if collected:
@@ -185,6 +195,7 @@ def research(store: Store, year: int | None) -> list[Shares]:
                 "papers",
                 note="a paper naming several frameworks counts for each",
                 rows=tuple(collected),
+                when=_years(collected),
             )
         )
     groups = [g for g in groups if g.total]
@@ -212,13 +223,15 @@ def _downloads(store: Store, year: int | None) -> Shares | None:
     keys = [(v.source_id, v.date) for v in best.values()]
     main = max(set(keys), key=lambda k: (keys.count(k), k[1]))
     used = {fw: v for fw, v in best.items() if (v.source_id, v.date) == main}
-    period = month_name(main[1]) if best_metric.endswith("-month") else f"to {main[1]}"
+    monthly = best_metric.endswith("-month")
+    period = month_name(main[1]) if monthly else f"to {main[1]}"
     return Shares(
         "PyPI downloads",
         f"{period}, {main[0]}",
         {fw: v.value for fw, v in used.items()},
         "downloads",
         tuple(used.values()),
+        when=short_month(main[1]) if monthly else f"to {main[1]}",
     )
 
 
@@ -246,6 +259,7 @@ def _stars_gained(store: Store, year: int | None) -> Shares | None:
         gains,
         "stars",
         tuple(used),
+        when=f"year to {short_month(dates[-1])}",
     )
 
 
@@ -283,6 +297,7 @@ def _monthly_share(store: Store, metric: str, label: str, unit: str, year: int |
         sums,
         unit,
         tuple(used),
+        when=f"{short_month(start)}–{short_month(end)}",
     )
 
 
@@ -303,7 +318,16 @@ def industry(store: Store, year: int | None) -> list[Shares]:
     if hf:
         vals = {f: v.value for f, v in hf.items() if not f.startswith("_")}
         date = max(v.date for v in hf.values())
-        out.append(Shares("Hugging Face models", f"on {date}", vals, "models", tuple(hf.values())))
+        out.append(
+            Shares(
+                "Hugging Face models",
+                f"on {date}",
+                vals,
+                "models",
+                tuple(hf.values()),
+                when=f"on {date}",
+            )
+        )
     return [s for s in out if s is not None and s.total]
 
 
@@ -365,6 +389,74 @@ def shares_for(store: Store, year: int | None) -> tuple[list[Shares], list[Share
     )
 
 
+def _compare_spec(
+    store: Store,
+    q: CompareQuery,
+    groups: list[Shares],
+    signals: list[Shares],
+    fws: list[str],
+) -> ChartSpec:
+    """Research and industry shares as two panels of bars on one 0–100 % axis: each measure
+    named with the date it stands for under its bars, each framework in its own colour, the
+    sources by name, and striped bars where a share rests on fewer than ``THIN_PAPERS`` items
+    (a year's job ads can be a dozen)."""
+    measures = [*groups, *signals]
+    thin = tuple(float(i) for i, m in enumerate(measures) if 0 < m.total < THIN_PAPERS)
+    series = tuple(
+        Series(
+            fw_name(fw),
+            fw,
+            tuple(
+                (float(i), round((m.share(fw) or 0) * 100, 2) if fw in m.values else None)
+                for i, m in enumerate(measures)
+            ),
+            thin=thin,
+        )
+        for fw in fws
+    )
+    key = ""
+    if thin:
+        units = " or ".join(dict.fromkeys(measures[int(i)].unit for i in thin))
+        key = BAR_THIN_NOTE.replace("papers", units, 1)
+        key = key[:1].upper() + key[1:]
+    rows = [r for g in groups for r in g.rows]
+    values = [v for s in signals for v in s.values_used]
+    research = short_source_names(store, (r.source_id for r in rows))
+    industry_names = short_source_names(store, (v.source_id for v in values))
+    dates = sorted(
+        {r.collected_at[:10] for r in rows if r.collected_at}
+        | {v.collected_at[:10] for v in values if v.collected_at}
+    )
+    collected = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}" if dates else ""
+    footnote = " · ".join(
+        part
+        for part in (
+            f"Research: {'; '.join(research)}" if research else "",
+            f"Industry: {'; '.join(industry_names)}" if industry_names else "",
+            f"collected {collected}" if collected else "",
+        )
+        if part
+    )
+    return ChartSpec(
+        kind="bars",
+        title=f"Research vs industry {q.year or '(latest)'}",
+        series=series,
+        x_kind="category",
+        y_unit="percent",
+        y_label="share of each measure",
+        categories=tuple(clip_label(m.label, 40) for m in measures),
+        category_notes=tuple(clip_label(m.when or "—", 40) for m in measures),
+        footnote=clip_label(footnote, 300),
+        key=key,
+        theme=q.theme,
+        extra=(
+            ("split", str(len(groups))),
+            ("left_title", "Research"),
+            ("right_title", "Industry"),
+        ),
+    )
+
+
 def plan_compare(store: Store, q: CompareQuery, *, prefix: str = "!") -> ChartPlan:
     groups, signals = shares_for(store, q.year)
     if not groups and not signals:
@@ -401,14 +493,7 @@ def plan_compare(store: Store, q: CompareQuery, *, prefix: str = "!") -> ChartPl
         "Downloads are not users (CI and containers dominate); stars gained count attention, "
         "not use; job ads are few: read their shares with the totals."
     ]
-    cats = [g.label for g in groups] + [s.label for s in signals]
-    series = []
-    for fw in fws:
-        pts = tuple(
-            (float(i), round((s.share(fw) or 0) * 100, 2) if fw in s.values else None)
-            for i, s in enumerate((*groups, *signals))
-        )
-        series.append(Series(fw_name(fw), fw, pts))
+    spec = _compare_spec(store, q, groups, signals, fws)
     values: list[MetricValue] = [v for s in signals for v in s.values_used]
     rows = [r for g in groups for r in g.rows]
     research_sources = source_names(store, (r.source_id for r in rows))
@@ -416,30 +501,6 @@ def plan_compare(store: Store, q: CompareQuery, *, prefix: str = "!") -> ChartPl
     foot = (
         f"Research: {'; '.join(research_sources) or 'none'} · Industry: "
         f"{'; '.join(industry_sources) or 'none'} · collected {collected_range(values)}"
-    )
-    short = "Sources: " + ", ".join(
-        dict.fromkeys([*(r.source_id for r in rows), *(v.source_id for v in values)])
-    )
-    spec = line_chart(
-        f"Research vs industry {q.year or '(latest)'}",
-        series,
-        x_kind="year",
-    )
-    from dataclasses import replace
-
-    spec = replace(
-        spec,
-        kind="bars",
-        x_kind="category",
-        y_unit="percent",
-        categories=tuple(c[:40] for c in cats),
-        footnote=short[:300],
-        theme=q.theme,
-        extra=(
-            ("split", str(len(groups))),
-            ("left_title", "Research"),
-            ("right_title", "Industry"),
-        ),
     )
     fields = [
         EmbedField(

@@ -104,6 +104,18 @@ def source_names(store, source_ids: Iterable[str]) -> list[str]:
     return [sources[s].name if s in sources else s for s in dict.fromkeys(source_ids)]
 
 
+def short_source_names(store, source_ids: Iterable[str]) -> list[str]:
+    """A chart's footnote names: each source's name without its parenthesised detail ('Top
+    PyPI Packages', 'NeurIPS proceedings'), never a raw id such as 'hugovk-top-pypi-packages'
+    unless the store has no name for it."""
+    return list(dict.fromkeys(n.split(" (", 1)[0] for n in source_names(store, source_ids)))
+
+
+def short_month(iso: str) -> str:
+    """'2026-03-01' → 'Mar 2026': the date under a bar, where a group is about 14 letters wide."""
+    return f"{calendar.month_abbr[int(iso[5:7])]} {iso[:4]}"
+
+
 def collected_range(values: Iterable[MetricValue]) -> str:
     dates = sorted({v.collected_at[:10] for v in values if v.collected_at})
     if not dates:

@@ -31,6 +31,7 @@ from trendbot.commands.industry_format import (
     fmt_value,
     fw_name,
     month_name,
+    short_source_names,
     source_names,
 )
 from trendbot.commands.parsing import UsageError
@@ -242,7 +243,8 @@ def plan_trend(store: Store, q: TrendQuery, *, prefix: str = "!") -> ChartPlan:
         unit=unit,
         frameworks=order,
         subtitle=subtitle,
-        footer=_chart_footer(used_sources, rows),
+        y_label=d.unit,
+        footer=_chart_footer(store, used_sources, rows),
         theme=q.theme,
     )
     headline = _headline(d, order, summaries, crossings, span, flows)
@@ -307,8 +309,10 @@ def _nothing(store: Store, q: TrendQuery, d: MetricDef, prefix: str) -> ChartPla
     raise UsageError(f"I have no `{q.metric}` figures for {who}{when}.{have}", usage="")
 
 
-def _chart_footer(sources: list[str], rows) -> str:
-    text = f"Source: {', '.join(sources)} · collected {collected_range(rows)} · trendbot"
+def _chart_footer(store: Store, sources: list[str], rows) -> str:
+    """The chart's footnote: the sources by name (not their ids) and when they were collected."""
+    names = "; ".join(short_source_names(store, sources))
+    text = f"Source: {names} · collected {collected_range(rows)} · trendbot"
     return text if len(text) <= 300 else text[:299] + "…"
 
 
