@@ -90,7 +90,8 @@ def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> i
             print(f"trendbot: {exc}", file=sys.stderr)
             return EXIT_USAGE
         if not chosen:
-            print("trendbot: no venue-year to collect (check --year / --since).", file=sys.stderr)
+            print(f"trendbot: no venue-year to collect{_why_none(venues, args.year)}.",
+                  file=sys.stderr)  # fmt: skip
             return EXIT_USAGE
         keep = path_setting(args.keep_pdfs)
         options = Options(
@@ -113,6 +114,26 @@ def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> i
         return 130
     finally:
         store.close()
+
+
+def _why_none(venues: list[str], years: list[int] | None) -> str:
+    """Why the venue-years asked for do not exist, from the venue calendar the collectors list
+    by ("ICCV is held in odd years only, so there is no ICCV 2024"); else a pointer at the
+    flags."""
+    from datetime import UTC, datetime
+
+    from trendbot.storage.collectable import why_not
+
+    now = datetime.now(UTC).year
+    if years and all(y > now for y in years):
+        later = ", ".join(str(y) for y in sorted(set(years)))
+        return f": {later} {'has' if len(set(years)) == 1 else 'have'} not happened yet"
+    reasons = dict.fromkeys(
+        r for v in venues for y in years or () if (r := why_not(v, y, now)) is not None
+    )
+    if not reasons or len(reasons) > 3:
+        return " (check --year / --since)"
+    return ": " + " ".join(reasons).rstrip(".")
 
 
 async def _collect(store, settings, options, progress, chosen, args, out) -> int:
