@@ -177,31 +177,50 @@ def _summary(report) -> str:
 
 
 def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Every collected venue-year: its source, last run and outcome, papers and failures; then
-    every other collector's last run."""
+    """Every venue-year a paper run touched: its source, last run and outcome, papers and
+    failures (a venue-year whose listing failed too, with the failure); then every other
+    collector's last run."""
 
     out = out or sys.stdout
     ctx, _ = open_context(args)
     with ctx.store as store:
-        from trendbot.storage.paper_queries import listing_states
+        from trendbot.collectors.papers.collect import source_id
+        from trendbot.storage.paper_queries import listing_states, unlisted_runs
         from trendbot.storage.runs import last_runs
 
         states = listing_states(store.conn)
+        unlisted = unlisted_runs(store.conn)
         venues = store.venues()
-        if states:
+
+        def name_of(venue_id: str, year: int) -> str:
+            return f"{venues[venue_id].name} {year}" if venue_id in venues else f"{venue_id} {year}"
+
+        rows: list[tuple[str, int, str]] = []
+        for st in states:
+            last = f"{(st.last_run or '')[:16]} {st.last_status or ''}".strip()
+            if st.last_status == "failed" and st.last_error:
+                last += f": {st.last_error}"
+            line = (
+                f"{name_of(st.venue_id, st.year):<16} {st.source_id:<20} {st.main:>7,}"
+                f" {st.read:>5,} {st.failed:>7,} {st.no_text:>8,} {st.pending:>8,}  {last}"
+            )
+            rows.append((st.venue_id, st.year, line))
+        for run in unlisted:
+            what = "not listed" if run.status != "running" else "not listed yet"
+            last = f"{run.last_run[:16]} {run.status}".strip()
+            if run.error:
+                last += f": {run.error}"
+            source = source_id(run.source_id) if run.source_id else "—"
+            line = f"{name_of(run.venue_id, run.year):<16} {source:<20} {what:>42}  {last}"
+            rows.append((run.venue_id, run.year, line))
+        if rows:
             print(
                 "venue-year       source                papers  read  failed  no text  pending"
                 "  last run",
                 file=out,
             )
-        for st in states:
-            name = f"{venues[st.venue_id].name} {st.year}" if st.venue_id in venues else st.venue_id
-            last = f"{(st.last_run or '')[:16]} {st.last_status or ''}".strip()
-            print(
-                f"{name:<16} {st.source_id:<20} {st.main:>7,} {st.read:>5,} {st.failed:>7,}"
-                f" {st.no_text:>8,} {st.pending:>8,}  {last}",
-                file=out,
-            )
+        for _, _, line in sorted(rows, key=lambda r: (r[0], r[1])):
+            print(line, file=out)
         others = store.read(last_runs)
         for run in others:
             print(
@@ -209,7 +228,7 @@ def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 f"{run.status}, {run.items:,} items",
                 file=out,
             )
-        if not states and not others:
+        if not rows and not others:
             print(
                 "Nothing collected yet: the answers come from the bundled data. Run "
                 "`trendbot collect papers --venue CVPR --year 2024` to collect a venue-year.",

@@ -11,7 +11,7 @@ from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
 from trendbot.commands.text import fmt_pct, year_ranges
 from trendbot.storage import Method, Store
-from trendbot.storage.collectable import COLLECTED_METHODS
+from trendbot.storage.collectable import CALENDARS, COLLECTED_METHODS
 
 FIELD_NAMES = {"ml": "general ML", "vision": "vision", "language": "language"}
 
@@ -104,8 +104,11 @@ def venues_command(ctx: Context, args: str) -> Reply:
             if v.field != field_id:
                 continue
             per = by_venue.get(v.id, {})
-            if not per:
-                continue  # a venue nothing has been counted for yet (e.g. Findings before a run)
+            if not per:  # a venue only trendbot's collections count (Findings) before a run
+                cal = CALENDARS.get(v.name)
+                since = f", from {cal.first}" if cal else ""
+                entries.append(f"{v.name}: none yet (trendbot's collections only{since})")
+                continue
             years = year_ranges(per.get(default.id, ()))
             others = [
                 f"{methods[m].name}: {year_ranges(ys)}" for m, ys in per.items() if m != default.id
