@@ -130,3 +130,19 @@ async def test_collect_status_shows_a_venue_year_whose_listing_failed(tmp_path, 
     assert "trendbot-cvf" in row and "not listed" in row
     assert row.endswith(f"failed: {report.error}")
     assert "Nothing collected yet" not in out
+
+
+async def test_the_bots_status_names_a_venue_year_whose_listing_failed(tmp_path):
+    from tests.support.bot_harness import running_bot
+
+    store = open_store(tmp_path / "bot.db")  # the store the bot below opens
+    async with Loopback() as srv:
+        srv.route(f"/CVPR{YEAR}", Reply.error(502))
+        report = await collect(store, srv)
+    store.close()
+    async with running_bot(tmp_path) as r:
+        emu = r.emu
+        ok = await emu.wait_reply(await emu.user_says("!status", user=emu.owner_user))
+    text = ok.text()
+    assert f"Papers not listed: 1 venue-year · newest CVPR {YEAR}" in text
+    assert report.error in text and "nothing collected yet" not in text

@@ -50,6 +50,7 @@ def leads_to(store, venues: list[str], years: list[int]) -> list[tuple[str, int]
         ("!chart ICCV 2024", "ICCV is held in odd years only"),
         ("!papers ECCV 2023", "ECCV is held in even years only"),
         ("!source NAACL 2020", "NAACL did not meet in 2020"),
+        ("!table ICCV 2024", "ICCV is held in odd years only"),
     ],
 )
 def test_a_venue_year_that_never_met_says_why_and_suggests_no_collection(ctx, line, says):
@@ -87,8 +88,9 @@ def test_a_year_alone_suggests_collecting_every_venue_held_that_year(ctx, year):
     assert "the network" in reply.text and re.search(r"roughly [\d.]+ (minutes|hours)", reply.text)
 
 
-def test_ratio_of_a_year_with_no_counts_hints_at_collecting_it(ctx):
-    reply = run(ctx, "!ratio 2024")
+@pytest.mark.parametrize("command", ["ratio", "table", "chart"])
+def test_a_year_with_no_counts_hints_at_collecting_it(ctx, command):
+    reply = run(ctx, f"!{command} 2024")
     assert reply.is_error and "I have no counts for 2024" in reply.text
     assert "`trendbot collect papers --venue all --year 2024`" in reply.text
     assert "ICCV" not in reply.text.split("collect")[1]  # no ICCV in even years
@@ -183,6 +185,8 @@ def collected(store):
         (["--venue", "ECCV", "--year", "2019"], "ECCV is held in even years only"),
         (["--venue", "NAACL", "--year", "2020"], "NAACL did not meet in 2020"),
         (["--venue", "all", "--year", str(NOW + 5)], f"{NOW + 5} has not happened yet"),
+        (["--venue", "ICCV", "--since", str(NOW + 5)], f"{NOW + 5} has not happened yet"),
+        (["--venue", "Findings", "--year", "2019"], "trendbot lists Findings only from 2020"),
     ],
 )
 def test_collect_of_a_venue_year_that_never_met_says_why(cli_env, args, says):

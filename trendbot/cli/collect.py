@@ -90,7 +90,7 @@ def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> i
             print(f"trendbot: {exc}", file=sys.stderr)
             return EXIT_USAGE
         if not chosen:
-            print(f"trendbot: no venue-year to collect{_why_none(venues, args.year)}.",
+            print(f"trendbot: no venue-year to collect{_why_none(venues, args.year, since)}.",
                   file=sys.stderr)  # fmt: skip
             return EXIT_USAGE
         keep = path_setting(args.keep_pdfs)
@@ -116,7 +116,7 @@ def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> i
         store.close()
 
 
-def _why_none(venues: list[str], years: list[int] | None) -> str:
+def _why_none(venues: list[str], years: list[int] | None, since: int | None = None) -> str:
     """Why the venue-years asked for do not exist, from the venue calendar the collectors list
     by ("ICCV is held in odd years only, so there is no ICCV 2024"); else a pointer at the
     flags."""
@@ -125,6 +125,8 @@ def _why_none(venues: list[str], years: list[int] | None) -> str:
     from trendbot.storage.collectable import why_not
 
     now = datetime.now(UTC).year
+    if not years and since is not None and since > now:
+        return f": {since} has not happened yet"
     if years and all(y > now for y in years):
         later = ", ".join(str(y) for y in sorted(set(years)))
         return f": {later} {'has' if len(set(years)) == 1 else 'have'} not happened yet"

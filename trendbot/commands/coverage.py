@@ -171,6 +171,14 @@ def table_command(ctx: Context, args: str) -> Reply:
                 if q.years and r.year not in q.years:
                     continue
                 rows += [(m, r), *((m, other) for other in r.others)]
+    if not rows and len(q.venues) <= 1 and len(q.years) <= 1 and (q.venues or q.years):
+        method = q.method if q.method_explicit and q.method else store.default_method()
+        raise not_covered(
+            store,
+            method,
+            venue_id=q.venues[0] if q.venues else None,
+            year=q.years[0] if q.years else None,
+        )
     if not rows:
         raise UsageError("No stored counts match that.")
     figures = list(dict.fromkeys(f for m, _ in rows for f in m.figures))
