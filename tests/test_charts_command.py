@@ -101,9 +101,9 @@ def test_counts_field_method_and_light(bot_ctx):
     ("line", "expected"),
     [
         ("!chart NIPZ", "Did you mean **NeurIPS**"),
-        ("!chart 2014", "I have no counts for any venue in 2014"),
+        ("!chart 2014", "I have no counts for 2014"),
         ("!chart 2015", "names exactly one of PyTorch and TensorFlow"),
-        ("!chart ACL 2020 --method article", "I have no counts for ACL in 2020"),
+        ("!chart ACL 2020 --method article", "I have no counts for ACL 2020"),
         ("!chart", "Chart what?"),
         ("!chart field", "Which field?"),
         ("!chart field vision NeurIPS", "just the field"),

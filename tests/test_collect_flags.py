@@ -141,7 +141,7 @@ def test_a_pdf_folder_that_cannot_be_written_is_refused_up_front(offline, capsys
 def test_a_venue_with_no_source_for_the_year_says_so_not_the_year(offline, capsys):
     code, out, err = run(["collect", "papers", "--venue", "ICLR", "--year", "2015"], capsys)
     assert code == 2 and out == ""
-    assert err == "trendbot: no source lists ICLR in 2015: nothing to collect.\n"
+    assert err == "trendbot: no venue-year to collect: trendbot lists ICLR only from 2018.\n"
 
 
 # -- everything: say what it takes, then ask or need --yes ----------------------------------------
@@ -276,7 +276,9 @@ def test_a_dry_run_may_read_a_read_only_store(offline, capsys, tmp_path):
             ],
             capsys,
         )
-    assert code == 2 and err == "trendbot: no source lists ICLR in 2016: nothing to collect.\n"
+    assert code == 2 and err == (
+        "trendbot: no venue-year to collect: trendbot lists ICLR only from 2018.\n"
+    )
 
 
 async def test_the_bot_schedules_no_collection_on_a_read_only_store(tmp_path):

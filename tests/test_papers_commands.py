@@ -253,8 +253,9 @@ def test_a_venue_year_only_the_study_covers_says_so_and_how_to_collect_it(pctx):
     assert not reply.is_error
     assert reply.text.startswith(
         "The numbers for NeurIPS 2019 come from the study's published counts, which list no "
-        "papers; trendbot has not collected NeurIPS 2019 itself yet — "
-        "`trendbot collect papers --venue NeurIPS --year 2019`"
+        "papers; trendbot has not collected NeurIPS 2019 itself yet. The bot's operator can "
+        "collect it with `trendbot collect papers --venue NeurIPS --year 2019`: it needs the "
+        "network, and takes roughly 15 minutes or more"
     )
 
 
@@ -397,7 +398,7 @@ def test_no_match_is_one_sentence_with_a_hint_and_echoes_safely(pctx):
 def test_with_nothing_collected_the_hint_is_how_to_collect(ctx):
     reply = run(ctx, "!paper attention")
     assert reply.is_error and "has not collected any papers yet" in reply.text
-    assert "`trendbot collect papers --venue NeurIPS --year 2024`" in reply.text
+    assert "`trendbot collect papers --venue <venue> --year <year>`" in reply.text
 
 
 # -- the configured prefix, and speed -------------------------------------------------------------

@@ -116,11 +116,8 @@ def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> i
             since = datetime.now(UTC).year - args.recent + 1
         chosen = targets(store, venues, args.year, since)
         if not chosen:
-            years = ", ".join(map(str, args.year)) if args.year else f"{since} or later"
-            print(
-                f"trendbot: no source lists {', '.join(venues)} in {years}: nothing to collect.",
-                file=sys.stderr,
-            )
+            print(f"trendbot: no venue-year to collect{_why_none(venues, args.year, since)}.",
+                  file=sys.stderr)  # fmt: skip
             return EXIT_USAGE
         if _every_year(args):
             from trendbot.collectors.papers.plan import estimate
@@ -148,6 +145,23 @@ def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> i
         return 130
     finally:
         store.close()
+
+
+def _why_none(venues: list[str], years: list[int] | None, since: int | None = None) -> str:
+    """Why the venue-years asked for do not exist, from the venue calendar the collectors list
+    by ("ICCV is held in odd years only, so there is no ICCV 2024"); else a pointer at the
+    flags. (A year to come never gets here: the flag's converter refuses it.)"""
+    from datetime import UTC, datetime
+
+    from trendbot.storage.collectable import why_not
+
+    now = datetime.now(UTC).year
+    reasons = dict.fromkeys(
+        r for v in venues for y in years or () if (r := why_not(v, y, now)) is not None
+    )
+    if not reasons or len(reasons) > 3:
+        return " (check --year / --since)"
+    return ": " + " ".join(reasons).rstrip(".")
 
 
 async def _collect(store, settings, options, progress, chosen, args, out) -> int:
@@ -191,31 +205,50 @@ def _summary(report) -> str:
 
 
 def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Every collected venue-year: its source, last run and outcome, papers and failures; then
-    every other collector's last run."""
+    """Every venue-year a paper run touched: its source, last run and outcome, papers and
+    failures (a venue-year whose listing failed too, with the failure); then every other
+    collector's last run."""
 
     out = out or sys.stdout
     ctx, _ = open_context(args)
     with ctx.store as store:
-        from trendbot.storage.paper_queries import listing_states
+        from trendbot.collectors.papers.collect import source_id
+        from trendbot.storage.paper_queries import listing_states, unlisted_runs
         from trendbot.storage.runs import last_runs
 
         states = listing_states(store.conn)
+        unlisted = unlisted_runs(store.conn)
         venues = store.venues()
-        if states:
+
+        def name_of(venue_id: str, year: int) -> str:
+            return f"{venues[venue_id].name} {year}" if venue_id in venues else f"{venue_id} {year}"
+
+        rows: list[tuple[str, int, str]] = []
+        for st in states:
+            last = f"{(st.last_run or '')[:16]} {st.last_status or ''}".strip()
+            if st.last_status == "failed" and st.last_error:
+                last += f": {st.last_error}"
+            line = (
+                f"{name_of(st.venue_id, st.year):<16} {st.source_id:<20} {st.main:>7,}"
+                f" {st.read:>5,} {st.failed:>7,} {st.no_text:>8,} {st.pending:>8,}  {last}"
+            )
+            rows.append((st.venue_id, st.year, line))
+        for run in unlisted:
+            what = "not listed" if run.status != "running" else "not listed yet"
+            last = f"{run.last_run[:16]} {run.status}".strip()
+            if run.error:
+                last += f": {run.error}"
+            source = source_id(run.source_id) if run.source_id else "—"
+            line = f"{name_of(run.venue_id, run.year):<16} {source:<20} {what:>42}  {last}"
+            rows.append((run.venue_id, run.year, line))
+        if rows:
             print(
                 "venue-year       source                papers  read  failed  no text  pending"
                 "  last run",
                 file=out,
             )
-        for st in states:
-            name = f"{venues[st.venue_id].name} {st.year}" if st.venue_id in venues else st.venue_id
-            last = f"{(st.last_run or '')[:16]} {st.last_status or ''}".strip()
-            print(
-                f"{name:<16} {st.source_id:<20} {st.main:>7,} {st.read:>5,} {st.failed:>7,}"
-                f" {st.no_text:>8,} {st.pending:>8,}  {last}",
-                file=out,
-            )
+        for _, _, line in sorted(rows, key=lambda r: (r[0], r[1])):
+            print(line, file=out)
         others = store.read(last_runs)
         for run in others:
             print(
@@ -223,7 +256,7 @@ def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 f"{run.status}, {run.items:,} items",
                 file=out,
             )
-        if not states and not others:
+        if not rows and not others:
             print(
                 "Nothing collected yet: the answers come from the bundled data. Run "
                 "`trendbot collect papers --venue CVPR --year 2024` to collect a venue-year.",

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from trendbot.storage.collectable import OPENREVIEW_RATE, PAPER_SITE_RATE
+
 MiB = 1024 * 1024
 
 
@@ -198,7 +200,7 @@ class SourcePolicy:
 # (see the README's "Collectors" sections). Paper sites publish no limit and serve static files:
 # two requests a second, two at a time (a 1,300-paper venue-year in about 11 minutes; the 2019
 # study fetched one PDF after another); `trendbot collect papers --rate` changes it.
-PAPER_SITE = {"rate": 2.0, "burst": 2, "concurrency": 2}
+PAPER_SITE = {"rate": PAPER_SITE_RATE, "burst": 2, "concurrency": 2}
 DEFAULT_POLICIES: dict[str, SourcePolicy] = {
     p.name: p
     for p in (
@@ -213,14 +215,14 @@ DEFAULT_POLICIES: dict[str, SourcePolicy] = {
         SourcePolicy(
             "openreview",
             "OPENREVIEW_BASE_URL",
-            rate=0.5,
+            rate=OPENREVIEW_RATE,
             max_wait=900.0,
             signals=(openreview_rate_limit,),
         ),
         SourcePolicy(
             "openreview_v1",
             "OPENREVIEW_V1_BASE_URL",
-            rate=0.5,
+            rate=OPENREVIEW_RATE,
             max_wait=900.0,
             signals=(openreview_rate_limit,),
         ),

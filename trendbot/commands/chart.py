@@ -427,8 +427,10 @@ def _year_plan(
     rows = store.year_slice(year, method.id)
     if venue_ids:
         rows = [r for r in rows if r.venue_id in venue_ids]
+    if not rows and len(venue_ids) <= 1:  # one venue-year or a year: the shared reply and hint
+        raise not_covered(store, method, venue_id=venue_ids[0] if venue_ids else None, year=year)
     if not rows:
-        which = ", ".join(venues[v].name for v in venue_ids) if venue_ids else "any venue"
+        which = ", ".join(venues[v].name for v in venue_ids)
         covered = year_ranges(store.years(method.id))
         raise UsageError(
             f"I have no counts for {which} in {year} (method {method.name}). "

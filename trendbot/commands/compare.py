@@ -29,16 +29,16 @@ from trendbot.commands.industry_format import (
     short_source_names,
     source_names,
 )
-from trendbot.commands.parsing import UsageError, normalise_year
+from trendbot.commands.parsing import UsageError, parse_query, tokenize
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField
-from trendbot.commands.text import echo, fmt_pct
+from trendbot.commands.text import echo, fmt_pct, year_ranges
 from trendbot.storage import Method, Store, VenueYear
 from trendbot.storage import metrics as mq
 from trendbot.storage.figures import family_of, layout, newest_values
 from trendbot.storage.metrics import MetricValue
 
-USAGE = "[year] [--light]"
+USAGE = "[year] [--method article|modern] [--light]"
 MAX_FRAMEWORKS = 6
 
 
@@ -74,26 +74,41 @@ class Shares:
 class CompareQuery:
     year: int | None = None
     theme: str = "dark"
+    method: Method | None = None  # None: the default (the study's rule, then the collections')
+
+
+THEMES = frozenset({"light", "dark"})
 
 
 def parse(ctx: Context, args: str) -> CompareQuery:
-    year: int | None = None
-    themes = set()
-    for w in words_of(args):
-        if w in ("--light", "--dark", "light", "dark"):
-            themes.add(w.lstrip("-"))
-            continue
-        y = normalise_year(w)
-        if y is None or year is not None:
-            raise UsageError(
-                f"{echo(w, 20)} isn't a year I understand; `{ctx.prefix}compare` takes one year, "
-                f"e.g. `{ctx.prefix}compare 2019`, or none for the latest figures.",
-                usage=f"`{ctx.prefix}compare {USAGE}`",
-            )
-        year = y
+    """A year, a counting method and a theme, in any order and spelling the other commands
+    take (`--method article`, `method:article`, `--article`)."""
+    usage = f"`{ctx.prefix}compare {USAGE}`"
+    words_of(args)  # the length limit, said the industry commands' way
+    aliases = ctx.store.aliases()
+    tokens, _, _ = tokenize(args)
+    others = {t for t in tokens if t not in aliases and not t.isdigit()}
+    q = parse_query(ctx.store, args, words=others | THEMES, flags=THEMES, usage=usage)
+    if len(q.years) > 1:
+        raise UsageError("One year at a time, please.", usage=usage)
+    bad = [w for w in q.words if w not in THEMES]
+    if bad:
+        raise UsageError(
+            f"{echo(bad[0], 20)} isn't a year I understand; `{ctx.prefix}compare` takes one year, "
+            f"e.g. `{ctx.prefix}compare 2019`, or none for the latest figures.",
+            usage=usage,
+        )
+    if q.venues:
+        raise UsageError(
+            f"`{ctx.prefix}compare` sets every venue against industry; for one venue, try "
+            f"`{ctx.prefix}ratio {ctx.store.venues()[q.venues[0]].name}`.",
+            usage=usage,
+        )
+    themes = (set(q.words) | set(q.flags)) & THEMES
     if len(themes) > 1:
         raise UsageError("`--light` and `--dark` contradict each other; give one of them.")
-    return CompareQuery(year, themes.pop() if themes else "dark")
+    method = q.method if q.method_explicit and q.method and not q.method.is_default else None
+    return CompareQuery(q.years[0] if q.years else None, themes.pop() if themes else "dark", method)
 
 
 @command(
@@ -101,13 +116,14 @@ def parse(ctx: Context, args: str) -> CompareQuery:
     usage=USAGE,
     summary="Research beside industry: paper shares next to downloads, stars and job ads, and "
     "whether the 2019 split still holds.",
-    examples=("!compare", "!compare 2019"),
+    examples=("!compare", "!compare 2019", "!compare 2019 --method article"),
     aliases=("split",),
     details=(
         "Research: each framework's share of the papers naming a framework, at each venue's "
         "latest covered year (the study's counts; trendbot's collections after 2022 as their own "
         "group). Industry: shares of PyPI downloads, of GitHub stars gained in a year, and of "
-        "job ads. With a year: that year's papers and the industry figures of that year."
+        "job ads. With a year: that year's papers and the industry figures of that year. "
+        "With a method (`--method article`): the research side under that rule alone."
     ),
     slow=True,
     parse=parse,
@@ -151,8 +167,11 @@ def _collected_rows(store: Store, rows: list[VenueYear]) -> list[VenueYear]:
     return out
 
 
-def research(store: Store, year: int | None) -> list[Shares]:
-    """The study's group, then trendbot's collections, each only if it has papers."""
+def research(store: Store, year: int | None, method: Method | None = None) -> list[Shares]:
+    """The study's group, then trendbot's collections, each only if it has papers; with a
+    method, both under that rule alone."""
+    if method is not None:
+        return research_under(store, year, method)
     final = store.default_method()
     modern = _modern(store)
     study: list[VenueYear] = []
@@ -200,6 +219,39 @@ def research(store: Store, year: int | None) -> list[Shares]:
         )
     groups = [g for g in groups if g.total]
     return groups
+
+
+def research_under(store: Store, year: int | None, method: Method) -> list[Shares]:
+    """Research under one counting method: each venue's latest year it counts (or ``year``),
+    the study's figures and trendbot's collections as their two groups."""
+    study: list[VenueYear] = []
+    collected: list[VenueYear] = []
+    for venue_id in store.venues():
+        rows = store.venue_series(venue_id, method.id)
+        if year is not None:
+            rows = [r for r in rows if r.year == year]
+        published = [r for r in rows if store.is_published(r.source_id)][-1:]
+        mine = _collected_rows(store, rows)[-1:]
+        study += published
+        collected += mine
+    note = (
+        "papers naming exactly one of PyTorch and TensorFlow"
+        if method.exclusive
+        else "a paper naming several frameworks counts for each"
+    )
+    groups = [
+        Shares(
+            label,
+            f"{method.name} rule: {_venue_years(store, rows)}",
+            _counts(rows),
+            "papers",
+            note=note,
+            rows=tuple(rows),
+        )
+        for label, rows in (("Papers (study)", study), ("Papers (trendbot)", collected))
+        if rows
+    ]
+    return [g for g in groups if g.total]
 
 
 # -- industry -------------------------------------------------------------------------------------
@@ -381,11 +433,14 @@ def _line(s: Shares, fws: list[str]) -> str:
     return f"**{s.label}** ({s.detail}; of {total}): " + " · ".join(parts)
 
 
-def shares_for(store: Store, year: int | None) -> tuple[list[Shares], list[Shares]]:
+def shares_for(
+    store: Store, year: int | None, method: Method | None = None
+) -> tuple[list[Shares], list[Shares]]:
     """Research groups and industry signals for ``year``, kept per data version (like rendered
     charts): they change only when a stored number does."""
     return store.memo(
-        ("compare-shares", year), lambda: (research(store, year), industry(store, year))
+        ("compare-shares", year, method.id if method else None),
+        lambda: (research(store, year, method), industry(store, year)),
     )
 
 
@@ -458,7 +513,7 @@ def _compare_spec(
 
 
 def plan_compare(store: Store, q: CompareQuery, *, prefix: str = "!") -> ChartPlan:
-    groups, signals = shares_for(store, q.year)
+    groups, signals = shares_for(store, q.year, q.method)
     if not groups and not signals:
         covered = store.years(store.default_method().id)
         raise UsageError(
@@ -485,7 +540,17 @@ def plan_compare(store: Store, q: CompareQuery, *, prefix: str = "!") -> ChartPl
         table.append(f"{m.label:<{width}}  {cells}")
     lines = [f"{g.label}: {g.detail}; {fmt_number(g.total)} {g.note}." for g in groups]
     if not groups:
-        lines.append(f"No paper counts for {q.year}.")
+        under = f" under the {q.method.name} method" if q.method else ""
+        covered = ""
+        if q.method:
+            years = store.years(q.method.id)
+            covered = (
+                f"; it covers {year_ranges(years)}"
+                if years
+                else "; only trendbot's own paper collections count under it, and there are "
+                "none yet"
+            )
+        lines.append(f"No paper counts{f' for {q.year}' if q.year else ''}{under}{covered}.")
     lines += [f"{s.label}: {s.detail}; {fmt_number(s.total)} {s.unit} counted." for s in signals]
     if not signals:
         lines.append(f"No industry figures for {q.year}.")
@@ -513,14 +578,16 @@ def plan_compare(store: Store, q: CompareQuery, *, prefix: str = "!") -> ChartPl
     fields.append(EmbedField("Verdict", sentence.replace("**", "")[:1024], inline=False))
     year = f" {q.year}" if q.year else ""
     light = q.theme == "light"
+    method = f" --method {q.method.name}" if q.method else ""
     return ChartPlan(
         spec,
-        command=f"compare{year}{' --light' if light else ''}",
+        command=f"compare{year}{method}{' --light' if light else ''}",
         headline=headline,
         table=table,
         fields=fields,
         footer=foot,
         notes=[*lines, *notes],
-        filename=f"trendbot-compare{year.replace(' ', '-')}{'-light' if light else ''}.png",
+        filename=f"trendbot-compare{year.replace(' ', '-')}{method.replace(' --method ', '-')}"
+        f"{'-light' if light else ''}.png",
         data_version=store.data_version(),
     )

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from trendbot.commands.collect_hint import venue_hint, venue_year_hint, year_hint
 from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import footer, method_label
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
 from trendbot.commands.text import fmt_pct, year_ranges
 from trendbot.storage import Method, Store
+from trendbot.storage.collectable import CALENDARS, COLLECTED_METHODS
 
-COLLECTABLE_FROM = 2015  # the paper collectors read venue-years from 2015 on
 FIELD_NAMES = {"ml": "general ML", "vision": "vision", "language": "language"}
 
 
@@ -19,39 +20,44 @@ def not_covered(
     store: Store, method: Method, *, venue_id: str | None = None, year: int | None = None
 ) -> UsageError:
     """The reply to a venue and/or year the store has no counts for: what is covered instead,
-    and whether another counting method has it. Shared by every command that reads counts."""
+    another counting method only if it has exactly what was asked, and the collect command that
+    would add it (or why there is nothing to collect). Shared by every command that reads
+    counts."""
+    others = [m for m in store.methods().values() if m.id != method.id]
     if venue_id is None:
-        return UsageError(
+        msg = (
             f"I have no counts for {year} (method {method.name}). "
-            f"Years covered: {year_ranges(store.years(method.id))}.",
-            usage="",
+            f"Years covered: {year_ranges(store.years(method.id))}."
         )
+        other = next((m for m in others if year in store.years(m.id)), None)
+        if other is not None:
+            msg += f" The {other.name} method has {year}: add `--method {other.name}`."
+        hint = year_hint(store, year, method) if year is not None else ""
+        if other is not None and method.name not in COLLECTED_METHODS:
+            hint = ""
+        return UsageError(f"{msg} {hint}".strip(), usage="")
     name = store.venues()[venue_id].name
     years = store.years(method.id, venue_id)
-    others = [m for m in store.methods().values() if m.id != method.id]
-    if year is None or not years:
+    if year is None:
         msg = f"I have no counts for {name} under the {method.name} method."
         target = name
         other = next((m for m in others if store.years(m.id, venue_id)), None)
+        hint = venue_hint(store, venue_id, method)
     else:
-        msg = (
-            f"I have no counts for {name} {year} (method {method.name}). "
+        covered = (
             f"{name} years covered: {year_ranges(years)}."
+            if years
+            else (f"The {method.name} method has no {name} year yet.")
         )
+        msg = f"I have no counts for {name} {year} (method {method.name}). {covered}"
         target = f"{name} {year}"
         other = next((m for m in others if store.venue_year(venue_id, year, m.id)), None)
+        hint = venue_year_hint(store, venue_id, year, method)
     if other is not None:
         msg += f" The {other.name} method has {target}: add `--method {other.name}`."
-    if not store.years(method.id) or (year is not None and year >= COLLECTABLE_FROM):
-        when = f" --year {year}" if year is not None else ""
-        msg += (
-            f" Counts under the {method.name} method come from trendbot's own collections: the "
-            f"bot's operator can collect it with `trendbot collect papers --venue {name}{when}`."
-            if not store.years(method.id)
-            else f" The bot's operator can collect it with "
-            f"`trendbot collect papers --venue {name}{when}`."
-        )
-    return UsageError(msg, usage="")
+        if method.name not in COLLECTED_METHODS:
+            hint = ""  # a collection would not add it under this method: the other one answers
+    return UsageError(f"{msg} {hint}".strip(), usage="")
 
 
 def _unread_counts(failed: int, scans: int) -> str:
@@ -98,8 +104,11 @@ def venues_command(ctx: Context, args: str) -> Reply:
             if v.field != field_id:
                 continue
             per = by_venue.get(v.id, {})
-            if not per:
-                continue  # a venue nothing has been counted for yet (e.g. Findings before a run)
+            if not per:  # a venue only trendbot's collections count (Findings) before a run
+                cal = CALENDARS.get(v.name)
+                since = f", from {cal.first}" if cal else ""
+                entries.append(f"{v.name}: none yet (trendbot's collections only{since})")
+                continue
             years = year_ranges(per.get(default.id, ()))
             others = [
                 f"{methods[m].name}: {year_ranges(ys)}" for m, ys in per.items() if m != default.id
@@ -162,6 +171,14 @@ def table_command(ctx: Context, args: str) -> Reply:
                 if q.years and r.year not in q.years:
                     continue
                 rows += [(m, r), *((m, other) for other in r.others)]
+    if not rows and len(q.venues) <= 1 and len(q.years) <= 1 and (q.venues or q.years):
+        method = q.method if q.method_explicit and q.method else store.default_method()
+        raise not_covered(
+            store,
+            method,
+            venue_id=q.venues[0] if q.venues else None,
+            year=q.years[0] if q.years else None,
+        )
     if not rows:
         raise UsageError("No stored counts match that.")
     figures = list(dict.fromkeys(f for m, _ in rows for f in m.figures))

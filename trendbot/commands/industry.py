@@ -33,6 +33,7 @@ from trendbot.storage.figures import (
     SHARE_OF_TOTAL,
     Figure,
     MetricSnapshot,
+    layout,
     short_caveat,
     snapshots,
 )
@@ -256,11 +257,27 @@ def _values(snaps: list[MetricSnapshot]):
                 yield f.total
 
 
+def frameworks_with_figures(store: Store) -> list[str]:
+    """The frameworks any industry metric holds a figure for, in the framework table's order
+    (pseudo-series such as a month's total, ``_all``, left out)."""
+    held = {
+        fw for by_src in layout(store).by_metric.values() for fws in by_src.values() for fw in fws
+    }
+    return [f for f in load_frameworks().ids() if f in held]
+
+
 def no_industry_data(store: Store, frameworks: tuple[str, ...], prefix: str) -> UsageError:
+    """No figure for what was asked: say so, and which frameworks do have figures."""
     who = ", ".join(fw_name(f) for f in frameworks) if frameworks else "any framework"
+    have = [f for f in frameworks_with_figures(store) if f not in frameworks]
+    others = (
+        f" It has them for {', '.join(fw_name(f) for f in have)}: try `{prefix}industry {have[0]}`."
+        if have
+        else " Industry figures arrive with `trendbot collect industry`."
+    )
     return UsageError(
-        f"The store holds no industry figures for {who} yet. `{prefix}metrics` lists what "
-        "each collector gathers.",
+        f"The store holds no industry figures for {who} yet.{others} `{prefix}metrics` lists "
+        "what each collector gathers.",
         usage="",
     )
 
@@ -271,15 +288,24 @@ def _overview_order(snaps: list[MetricSnapshot]) -> list[MetricSnapshot]:
 
 
 def overview_reply(store: Store, frameworks: tuple[str, ...] = (), *, prefix: str = "!") -> Reply:
-    snaps = _overview_order(snapshots(store, frameworks, newest_per_family=True))
+    # a signal with no figure for any framework asked (only a month's total) has no line
+    snaps = [
+        s
+        for s in _overview_order(snapshots(store, frameworks, newest_per_family=True))
+        if s.figures
+    ]
     if not snaps:
         raise no_industry_data(store, frameworks, prefix)
+    held = frameworks_with_figures(store)
+    missing = [f for f in frameworks if f not in held]
     who = ", ".join(fw_name(f) for f in frameworks) if frameworks else "ML frameworks"
     head = (
         f"**{who} in industry**, each signal's newest figure "
         "(1y: change over about a year, same source):"
     )
     notes = []
+    if missing:
+        notes.append(f"No industry figures for {', '.join(fw_name(f) for f in missing)} yet.")
     if any(s.name in SHARE_METRICS and s.name not in SHARE_OF_TOTAL for s in snaps):
         notes.append(
             "Download shares are of the frameworks' combined downloads (Keras's include most "
@@ -376,6 +402,8 @@ def framework_reply(store: Store, framework: str, *, prefix: str = "!") -> Reply
                 inline=True,
             )
         )
+    if not used:  # the metrics exist, but none holds a figure for this framework
+        raise no_industry_data(store, (framework,), prefix)
     caveats = pick_caveats(used)
     hint = (
         f"`{prefix}trend github-stars {framework}` draws a history; `{prefix}metrics` explains "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from trendbot.commands.collect_hint import any_venue_year
 from trendbot.commands.papers import author_list, count_of, safe_link, terms_text
 from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError
 from trendbot.commands.registry import Context, command
@@ -72,10 +73,11 @@ def paper_reply(store: Store, words: Sequence[str], *, prefix: str = "!") -> Rep
     asked = echo(" ".join(words), 60)
     if not found:
         listed = store.read(paper_queries.listed_venue_years)
+        venue_id, year = named_venue_year(store, words)
         if not listed:
             hint = (
-                "trendbot has not collected any papers yet, so there are no titles to search "
-                "(`trendbot collect papers --venue NeurIPS --year 2024` collects a venue-year)."
+                "trendbot has not collected any papers yet, so there are no titles to search. "
+                + any_venue_year(store, venue_id, year)
             )
         else:
             names = store.venues()
@@ -85,6 +87,10 @@ def paper_reply(store: Store, words: Sequence[str], *, prefix: str = "!") -> Rep
                 f"Titles are searched word by word, in any order; try fewer or other words. "
                 f"I know the papers of {have}{more} (`{prefix}papers <venue> <year>` lists them)."
             )
+            if (venue_id or year) and not any(
+                venue_id in (None, v) and year in (None, y) for v, y in listed
+            ):
+                hint += " " + any_venue_year(store, venue_id, year)
         raise UsageError(f"No paper title I know has all of {asked}. {hint}", usage="")
     best, *others = found
     lines = paper_lines(store, best)
@@ -107,6 +113,16 @@ def paper_reply(store: Store, words: Sequence[str], *, prefix: str = "!") -> Rep
     return Reply(
         "\n".join(lines), command="paper " + " ".join(words), data_version=store.data_version()
     )
+
+
+def named_venue_year(store: Store, words: Sequence[str]) -> tuple[str | None, int | None]:
+    """The venue and year among a title search's words ("attention is all you need neurips
+    2017"), so a search that finds nothing can name the venue-year that could hold the paper
+    rather than one picked at random."""
+    aliases = store.aliases()
+    venue_id = next((aliases[w.lower()] for w in words if w.lower() in aliases), None)
+    years = [int(w) for w in words if w.isdigit() and len(w) == 4 and 1980 <= int(w) <= 2100]
+    return venue_id, (years[-1] if years else None)
 
 
 def paper_lines(store: Store, paper: paper_queries.PaperRow) -> list[str]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import quote
 
+from trendbot.commands.collect_hint import no_such, venue_year_hint
 from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError, parse_query
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import MAX_CONTENT, Reply
@@ -517,7 +518,7 @@ def paper_detail(paper: paper_queries.PaperRow, q: PapersQuery, limit: int) -> s
 def _not_collected(store: Store, q: PapersQuery, prefix: str) -> Reply:
     venue = store.venues()[q.venue_id]
     where = f"{venue.name} {q.year}"
-    collect = f"`trendbot collect papers --venue {venue.name} --year {q.year}`"
+    hint = venue_year_hint(store, q.venue_id, q.year, store.default_method())
     published = next(
         (
             row
@@ -530,7 +531,7 @@ def _not_collected(store: Store, q: PapersQuery, prefix: str) -> Reply:
     if published is not None:
         return Reply(
             f"The numbers for {where} come from the study's published counts, which list no "
-            f"papers; trendbot has not collected {where} itself yet — {collect}. "
+            f"papers; trendbot has not collected {where} itself yet. {hint} "
             f"The counts themselves: `{prefix}ratio {where}`.",
             command=papers_line(store, q),
         )
@@ -538,9 +539,11 @@ def _not_collected(store: Store, q: PapersQuery, prefix: str) -> Reply:
     names = store.venues()
     have = ", ".join(f"{names[v].name} {y}" for v, y in listed[:12]) if listed else ""
     known = f" Venue-years with papers: {have}." if have else " No papers are collected yet."
+    if (why := no_such(store, q.venue_id, q.year)) is not None:
+        raise UsageError(f"I have no papers for {where}: {why}{known}", usage="")
     raise UsageError(
         f"I have no papers for {where}: trendbot has not collected it, and the 2019 study does "
-        f"not cover it. {collect} collects it.{known}",
+        f"not cover it. {hint}{known}",
         usage="",
     )
 

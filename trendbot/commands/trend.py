@@ -41,7 +41,13 @@ from trendbot.commands.text import echo
 from trendbot.storage import Store
 from trendbot.storage import metrics as mq
 from trendbot.storage.catalog import MetricDef, load_catalog
-from trendbot.storage.figures import MetricSnapshot, family_of, layout, newest_values
+from trendbot.storage.figures import (
+    SHARE_OF_TOTAL,
+    MetricSnapshot,
+    family_of,
+    layout,
+    newest_values,
+)
 
 USAGE = "<metric> [framework…] [since YYYY] [source:<id>] [--light]"
 _SINCE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
@@ -247,10 +253,20 @@ def plan_trend(store: Store, q: TrendQuery, *, prefix: str = "!") -> ChartPlan:
         footer=_chart_footer(store, used_sources, rows),
         theme=q.theme,
     )
-    headline = _headline(d, order, summaries, crossings, span, flows)
-    table = _year_table(order, years, d)
+    totals = _totals(store, q, d, chosen[order[0]])
+    by_year: dict[int, float | None] = {}
+    if totals:
+        all_frame = sm.frame(("_all", v.date, v.value) for v in totals)
+        by_year = {y.year: y.values.get("_all") for y in sm.yearly(all_frame, how)}
+    on_date = {v.date: v.value for v in totals}
+    headline = _headline(d, order, summaries, crossings, span, flows, on_date)
+    table = _year_table(order, years, d, by_year)
     partial = "; * = year not complete in the data" if any(y.partial for y in years) else ""
-    notes = [f"Table: {how_label}{partial}."]
+    in_all = ""
+    if by_year:
+        what = d.pseudo_series.get("_all", f"all {d.unit}")
+        in_all = f"; in all = {what}, summed the same way: the total to read each count against"
+    notes = [f"Table: {how_label}{in_all}{partial}."]
     notes += [_crossing_text(c, d, flows) for c in crossings[:4]]
     if len(set(used_sources)) > 1:
         per = "; ".join(
@@ -266,7 +282,7 @@ def plan_trend(store: Store, q: TrendQuery, *, prefix: str = "!") -> ChartPlan:
     caveats = _caveats(d, order, chosen, first, last)
     if caveats:
         notes.append("Caveats: " + " ".join(caveats))
-    fields = [_field(fw, summaries[fw], d, chosen[fw]) for fw in order if fw in summaries]
+    fields = [_field(fw, summaries[fw], d, chosen[fw], on_date) for fw in order if fw in summaries]
     suffix = " ".join(q.frameworks)
     command_line = " ".join(
         x
@@ -309,6 +325,20 @@ def _nothing(store: Store, q: TrendQuery, d: MetricDef, prefix: str) -> ChartPla
     raise UsageError(f"I have no `{q.metric}` figures for {who}{when}.{have}", usage="")
 
 
+def _totals(store: Store, q: TrendQuery, d: MetricDef, source: str):
+    """The month's total (``_all``: every job ad of the thread) from the lead line's source, for
+    a metric whose small counts are read against it; empty for any other metric."""
+    if d.name not in SHARE_OF_TOTAL:
+        return []
+    return mq.series(store, q.metric, ["_all"], since=q.since, sources=[source])
+
+
+def _of_total(value: float, date: str, d: MetricDef, on_date: dict[str, float]) -> str:
+    total = on_date.get(date)
+    what = "job ads" if d.name == "hn-hiring" else d.unit
+    return fmt_value(value, d) + (f" of {fmt_value(total, d)} {what}" if total else "")
+
+
 def _chart_footer(store: Store, sources: list[str], rows) -> str:
     """The chart's footnote: the sources by name (not their ids) and when they were collected."""
     names = "; ".join(short_source_names(store, sources))
@@ -316,13 +346,15 @@ def _chart_footer(store: Store, sources: list[str], rows) -> str:
     return text if len(text) <= 300 else text[:299] + "…"
 
 
-def _headline(d: MetricDef, order, summaries, crossings, span: str, flows: bool) -> str:
+def _headline(
+    d: MetricDef, order, summaries, crossings, span: str, flows: bool, on_date: dict[str, float]
+) -> str:
     lead = order[0]
     s = summaries[lead]
     verb = "leads" if d.kind != "rank" else "ranks best"
     text = (
-        f"**{d.title}**, {span}: {fw_name(lead)} {verb} with {fmt_value(s.last[1], d)} "
-        f"({s.last[0]})"
+        f"**{d.title}**, {span}: {fw_name(lead)} {verb} with "
+        f"{_of_total(s.last[1], s.last[0], d, on_date)} ({s.last[0]})"
     )
     if s.year_ago and d.kind != "rank" and s.year_ago[1]:
         text += f", {fmt_pct_change(s.last[1] / s.year_ago[1])} on a year (monthly means)"
@@ -342,24 +374,31 @@ def _crossing_text(c, d: MetricDef, flows: bool) -> str:
     )
 
 
-def _year_table(order, years, d: MetricDef) -> list[str]:
+def _year_table(order, years, d: MetricDef, totals: dict[int, float | None]) -> list[str]:
+    """One row a year, a column a framework, and the year's total (``in all``) where the
+    metric's counts are read against one."""
     shown = order[:TABLE_MAX_FRAMEWORKS]
     widths = [max(len(fw_name(f)), 11) for f in shown]
     head = "year   " + "  ".join(f"{fw_name(f):>{w}}" for f, w in zip(shown, widths, strict=True))
+    if totals:
+        head += f"  {'in all':>11}"
     out = [head]
     for y in years:
         cells = []
         for f, w in zip(shown, widths, strict=True):
             v = y.values.get(f)
             cells.append(f"{'' if v is None else fmt_value(round(v), d):>{w}}")
+        if totals:
+            t = totals.get(y.year)
+            cells.append(f"{'' if t is None else fmt_value(round(t), d):>11}")
         label = f"{y.year}{'*' if y.partial else ' '}"
         out.append(f"{label:<6} " + "  ".join(cells))
     return out
 
 
-def _field(fw: str, s, d: MetricDef, source: str) -> EmbedField:
+def _field(fw: str, s, d: MetricDef, source: str, on_date: dict[str, float]) -> EmbedField:
     lines = [
-        f"{fmt_value(s.last[1], d)} ({s.last[0]})",
+        f"{_of_total(s.last[1], s.last[0], d, on_date)} ({s.last[0]})",
         f"first {fmt_value(s.first[1], d)} ({s.first[0]})",
     ]
     if s.year_ago is not None and d.kind != "rank" and s.year_ago[1]:

@@ -24,6 +24,7 @@ class VenueYearState:
     states: dict[str, int]
     last_run: str | None
     last_status: str | None
+    last_error: str | None = None  # the failed last run's one sentence
 
     @property
     def failed(self) -> int:
@@ -69,14 +70,43 @@ def listing_states(
             ).fetchall()
         )
         run = conn.execute(
-            "SELECT coalesce(finished_at, started_at), status FROM collection_runs"
+            "SELECT coalesce(finished_at, started_at), status, json_extract(detail, '$.error')"
+            " FROM collection_runs"
             " WHERE collector = 'papers' AND json_extract(detail, '$.venue_id') = ?"
             " AND json_extract(detail, '$.year') = ? ORDER BY id DESC LIMIT 1",
             (vid, yr),
         ).fetchone()
-        last, status = run if run else (None, None)
-        out.append(VenueYearState(vid, yr, src, pop, fetched, main, states, last, status))
+        last, status, error = run if run else (None, None, None)
+        out.append(VenueYearState(vid, yr, src, pop, fetched, main, states, last, status, error))
     return out
+
+
+@dataclass(frozen=True)
+class UnlistedRun:
+    """A venue-year whose newest paper run stored no listing: it failed to list (a source
+    down, OpenReview without credentials) or never finished."""
+
+    venue_id: str
+    year: int
+    source_id: str
+    last_run: str
+    status: str
+    error: str | None
+
+
+def unlisted_runs(conn: sqlite3.Connection) -> list[UnlistedRun]:
+    """Every venue-year a paper run was started for and no listing is stored, with its newest
+    run: `collect --status` shows them beside the listed ones, failure and all."""
+    rows = conn.execute(
+        "SELECT v, y, json_extract(r.detail, '$.source'), coalesce(r.finished_at, r.started_at),"
+        " r.status, json_extract(r.detail, '$.error')"
+        " FROM collection_runs r JOIN (SELECT json_extract(detail, '$.venue_id') AS v,"
+        " json_extract(detail, '$.year') AS y, max(id) AS id FROM collection_runs"
+        " WHERE collector = 'papers' GROUP BY v, y) m ON m.id = r.id"
+        " WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM paper_listings l"
+        " WHERE l.venue_id = m.v AND l.year = m.y) ORDER BY v, y"
+    ).fetchall()
+    return [UnlistedRun(v, int(y), src or "", at or "", st, err) for v, y, src, at, st, err in rows]
 
 
 def failures(conn: sqlite3.Connection) -> dict[tuple[str, int], tuple[int, int]]:

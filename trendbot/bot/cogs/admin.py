@@ -56,7 +56,7 @@ def status_lines(bot: TrendBotMixin) -> list[str]:
     """What `!status` says (store reads run off the event loop, in a thread)."""
     from trendbot import __version__
     from trendbot.bot.schedule import _duration
-    from trendbot.storage.paper_queries import listing_states
+    from trendbot.storage.paper_queries import listing_states, unlisted_runs
     from trendbot.storage.runs import last_runs
 
     store = bot.core.store
@@ -112,6 +112,16 @@ def status_lines(bot: TrendBotMixin) -> list[str]:
             f"Papers: {len(papers)} venue-years collected, {unread:,} papers unread · newest "
             f"{name.name if name else newest.venue_id} {newest.year} ({newest.fetched_at[:10]})"
         )
-    else:
+    unlisted = [u for u in store.read(unlisted_runs) if u.status != "running"]
+    if unlisted:  # a listing that failed (a source down, OpenReview without credentials)
+        last = max(unlisted, key=lambda u: u.last_run)
+        name = store.venues().get(last.venue_id)
+        why = f": {last.error}" if last.error else ""
+        lines.append(
+            f"Papers not listed: {len(unlisted)} venue-year{'' if len(unlisted) == 1 else 's'} "
+            f"· newest {name.name if name else last.venue_id} {last.year} "
+            f"({last.last_run[:16]}, {last.status}{why})"
+        )
+    if not papers and not unlisted:
         lines.append("Papers: nothing collected yet (`trendbot collect papers …`).")
     return lines

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from discord import Interaction, app_commands
 from discord.ext import commands
 
+from trendbot.bot.autocomplete import method_choices
 from trendbot.bot.cogs.hybrid import Year, join_args, spec_command
 from trendbot.storage.catalog import load_catalog
 from trendbot.storage.figures import layout
@@ -125,9 +126,17 @@ class IndustryCog(commands.Cog, name="industry"):
 
     @spec_command("compare", defer=True)
     @app_commands.describe(
-        year="A year (empty: the latest figures)", light="Draw for Discord's light theme"
+        year="A year (empty: the latest figures)",
+        method="Counting method of the research side (default: final)",
+        light="Draw for Discord's light theme",
     )
+    @app_commands.autocomplete(method=method_choices)
     async def compare(
-        self, ctx: commands.Context, *, year: SinceYear = None, light: bool = False
+        self,
+        ctx: commands.Context,
+        *,
+        year: SinceYear = None,
+        method: str = "",
+        light: bool = False,
     ) -> None:
-        await self.bot.respond(ctx, "compare", join_args(year, light=light))
+        await self.bot.respond(ctx, "compare", join_args(year, method=method, light=light))

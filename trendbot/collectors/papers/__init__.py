@@ -21,6 +21,7 @@ from types import ModuleType
 from trendbot.collectors.http import FetchError, HttpClient
 from trendbot.collectors.papers import acl_anthology, cvf, ecva, neurips, openreview, pmlr
 from trendbot.collectors.papers.base import CollectError, Listing, PaperRef
+from trendbot.storage import collectable
 
 __all__ = [
     "SOURCES",
@@ -42,7 +43,7 @@ SOURCES: dict[str, ModuleType] = {
     "ecva": ecva,
     "acl": acl_anthology,
 }
-VENUES = ("NeurIPS", "ICML", "ICLR", "CVPR", "ICCV", "ECCV", "ACL", "EMNLP", "NAACL", "Findings")
+VENUES = collectable.VENUES  # the venue calendar: storage/collectable.py
 _ALIASES = {v.lower(): v for v in VENUES} | {"nips": "NeurIPS", "neurips": "NeurIPS"}
 
 
@@ -58,18 +59,7 @@ def canonical_venue(venue: str) -> str:
 
 def source_for(venue: str, year: int) -> str:
     """The default source name for a venue-year (a key of :data:`SOURCES`)."""
-    venue = canonical_venue(venue)
-    if venue == "NeurIPS":
-        return "neurips"
-    if venue == "ICML":
-        return "pmlr"
-    if venue == "ICLR":
-        return "openreview"
-    if venue == "ECCV" and year >= ecva.FIRST_YEAR:
-        return "ecva"
-    if venue in ("CVPR", "ICCV", "ECCV"):
-        return "cvf"
-    return "acl"
+    return collectable.source_for(canonical_venue(venue), year)
 
 
 def _module(venue: str, year: int, source: str | None) -> tuple[str, ModuleType]:

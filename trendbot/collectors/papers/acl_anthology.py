@@ -35,14 +35,13 @@ from defusedxml import ElementTree as SafeET
 
 from trendbot.collectors.http import FetchError, HttpClient, check_xml
 from trendbot.collectors.papers.base import CollectError, Listing, PaperRef, clean_text
+from trendbot.storage.collectable import CALENDARS, meets
 
 SOURCE = "acl"
 XML_SOURCE = "acl_xml"
 VENUES = ("ACL", "EMNLP", "NAACL", "Findings")
-FIRST_YEAR = {"ACL": 2015, "EMNLP": 2015, "NAACL": 2015, "Findings": 2020}
+FIRST_YEAR = {v: CALENDARS[v].first for v in VENUES}
 OLD_PREFIX = {"ACL": "P", "EMNLP": "D", "NAACL": "N"}
-# NAACL met in neither of these years (EACL or a joint meeting took its slot).
-NO_NAACL = frozenset({2017, 2020, 2023})
 MAIN_TRACKS = frozenset({"main", "long", "short"})
 FINDINGS_MAIN = frozenset({"findings-acl", "findings-emnlp", "findings-naacl"})
 
@@ -75,7 +74,7 @@ _BOOKTITLE_TRACKS = (  # first match wins
 def covers(venue: str, year: int) -> bool:
     if venue not in VENUES or year < FIRST_YEAR[venue]:
         return False
-    return not (venue == "NAACL" and year in NO_NAACL)
+    return meets(venue, year)
 
 
 def population(venue: str, year: int) -> str:
@@ -93,8 +92,8 @@ def population(venue: str, year: int) -> str:
 def collection_id(venue: str, year: int) -> str:
     """``P19``/``D19``/``N19`` up to 2019, ``2020.acl``/``2024.naacl``/``2023.findings`` after."""
     if not covers(venue, year):
-        if venue == "NAACL" and year in NO_NAACL:
-            raise CollectError(f"NAACL did not meet in {year}, so there is nothing to list.")
+        if venue in VENUES and not meets(venue, year):
+            raise CollectError(f"{venue} did not meet in {year}, so there is nothing to list.")
         raise CollectError(f"trendbot does not list {venue} {year} from the ACL Anthology.")
     if venue == "Findings":
         return f"{year}.findings"

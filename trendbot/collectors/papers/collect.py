@@ -47,11 +47,11 @@ from trendbot.collectors.policy import SourcePolicy
 from trendbot.config import ConfigError, Settings, without_password
 from trendbot.storage import Method, Store, paper_queries, runs
 from trendbot.storage import papers as db
+from trendbot.storage.collectable import COLLECTED_METHODS
 from trendbot.storage.files import replace_file
 
 log = logging.getLogger("trendbot.collect.papers")
 
-COLLECTED_METHODS = ("final", "modern")  # the study's rule (comparable with the seed) and all
 FLUSH_EVERY = 50  # results per transaction: at most this much work is lost to a kill -9
 FLUSH_SECONDS = 5.0
 
@@ -635,7 +635,7 @@ def targets(
     store: Store, venues: Sequence[str], years: Sequence[int] | None, since: int | None
 ) -> list[tuple[str, int]]:
     """Venue-years to collect: each venue's years its source covers, from ``since`` (or the
-    given years) up to this year, oldest first."""
+    given years) up to this year (a later year has no listing yet), oldest first."""
     from trendbot.collectors.papers import SOURCES as MODULES
 
     this_year = _today().year
@@ -643,6 +643,8 @@ def targets(
     names = [canonical_venue(v) for v in venues]
     wanted = list(years) if years else list(range(since or 2015, this_year + 1))
     for year in wanted:
+        if year > this_year:
+            continue
         for venue in names:
             try:
                 module = MODULES[source_for(venue, year)]

@@ -29,10 +29,11 @@ from trendbot.collectors.papers.base import (
     clean_text,
     split_authors,
 )
+from trendbot.storage.collectable import CALENDARS, meets
 
 SOURCE = "cvf"
 VENUES = ("CVPR", "ICCV", "ECCV")
-FIRST_YEAR = {"CVPR": 2013, "ICCV": 2013, "ECCV": 2018}
+FIRST_YEAR = {v: CALENDARS[v].first for v in VENUES}
 POPULATION = "accepted main-conference papers (every paper on the CVF Open Access listing)"
 _DAY_LINK = re.compile(r"[?&]day=(\d{4}-\d{2}-\d{2})")
 
@@ -41,7 +42,7 @@ def covers(venue: str, year: int) -> bool:
     if venue == "ECCV":
         return year == 2018  # later ECCVs are on ecva.net
     if venue == "ICCV":
-        return year >= FIRST_YEAR["ICCV"] and year % 2 == 1
+        return year >= FIRST_YEAR["ICCV"] and meets("ICCV", year)
     return venue == "CVPR" and year >= FIRST_YEAR["CVPR"]
 
 

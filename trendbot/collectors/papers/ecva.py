@@ -34,16 +34,17 @@ from trendbot.collectors.papers.base import (
     clean_text,
     split_authors,
 )
+from trendbot.storage.collectable import meets
 
 SOURCE = "ecva"
 VENUES = ("ECCV",)
-FIRST_YEAR = 2020
+FIRST_YEAR = 2020  # ECCV 2018 is on CVF Open Access
 LISTING_PATH = "/papers.php"
 _FOLDER = re.compile(r"papers/eccv_(\d{4})/")
 
 
 def covers(venue: str, year: int) -> bool:
-    return venue == "ECCV" and year >= FIRST_YEAR and year % 2 == 0
+    return venue == "ECCV" and year >= FIRST_YEAR and meets("ECCV", year)
 
 
 def population(venue: str, year: int) -> str:

@@ -40,10 +40,11 @@ from trendbot.collectors.papers.base import (
     clean_text,
     split_authors,
 )
+from trendbot.storage.collectable import CALENDARS
 
 SOURCE = "neurips"
 VENUES = ("NeurIPS",)
-FIRST_YEAR = 1987
+FIRST_YEAR = CALENDARS["NeurIPS"].first
 # /paper_files/paper/… since 2023; /paper/{year}/hash/… on the 2020-2022 site (saved pages).
 _ABSTRACT = re.compile(
     r"/paper(?:_files/paper)?/(\d{4})/hash/([0-9a-f]{8,64})-Abstract(?:-(\w+))?\.html"

@@ -42,16 +42,17 @@ from typing import Any
 
 from trendbot.collectors.http import FetchError, HttpClient
 from trendbot.collectors.papers.base import CollectError, Listing, PaperRef, clean_text
+from trendbot.storage.collectable import CALENDARS
 
 SOURCE_V2 = "openreview"
 SOURCE_V1 = "openreview_v1"
 VENUES = ("ICLR", "NeurIPS", "ICML")
-FIRST_YEAR = {"ICLR": 2018, "NeurIPS": 2021, "ICML": 2023}
+FIRST_YEAR = {"ICLR": CALENDARS["ICLR"].first, "NeurIPS": 2021, "ICML": 2023}  # cross-checks
 PAGE_LIMIT = 1000  # the API's maximum ("limit must be <= 1000")
 DETAILS_PAGE_LIMIT = 250  # pages with every direct reply are far larger
 BATCH = 50  # ids per /attachment zip request
 WEB = "https://openreview.net"
-CREDENTIALS = ("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD")
+CREDENTIALS = ("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD")  # named in collectable.NEEDS too
 NEEDS_LOGIN = "ICLR 2018 onwards, NeurIPS 2021 onwards and ICML 2023 onwards"
 
 

@@ -34,10 +34,11 @@ from trendbot.collectors.papers.base import (
     clean_text,
     split_authors,
 )
+from trendbot.storage.collectable import CALENDARS
 
 SOURCE = "pmlr"
 VENUES = ("ICML",)
-FIRST_YEAR = 2013
+FIRST_YEAR = CALENDARS["ICML"].first
 ICML_VOLUMES = {
     2013: 28,
     2014: 32,
