@@ -26,7 +26,13 @@ from trendbot.commands.industry_format import (
     month_name,
     source_names,
 )
-from trendbot.commands.parsing import UsageError, normalise_year
+from trendbot.commands.parsing import (
+    UsageError,
+    contradiction,
+    is_option,
+    normalise_year,
+    unknown_option,
+)
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField
 from trendbot.commands.text import echo, fmt_pct
@@ -46,9 +52,9 @@ class Shares:
     label: str  # "PyPI downloads"
     detail: str  # "March 2026, hugovk-top-pypi-packages"
     values: dict[str, float]  # framework → the figure the share is computed from
-    unit: str  # "papers", "downloads"
+    unit: str  # "papers", "downloads": what the total counts, a plural noun after the number
     values_used: tuple[MetricValue, ...] = ()
-    note: str = ""
+    note: str = ""  # said after "<total> <unit>": "naming exactly one of PyTorch and TensorFlow"
     rows: tuple[VenueYear, ...] = ()  # the venue-years a research share counts
 
     @property
@@ -72,24 +78,36 @@ class CompareQuery:
     theme: str = "dark"
 
 
+OPTIONS = ("--light", "--dark")
+
+
 def parse(ctx: Context, args: str) -> CompareQuery:
-    year: int | None = None
-    themes = set()
+    usage = f"`{ctx.prefix}compare {USAGE}`"
+    year: tuple[str, int] | None = None  # (as typed, the year)
+    theme: str | None = None
     for w in words_of(args):
         if w in ("--light", "--dark", "light", "dark"):
-            themes.add(w.lstrip("-"))
+            if theme is not None and theme != w.lstrip("-"):
+                raise contradiction(f"--{theme}", f"--{w.lstrip('-')}", usage=usage)
+            theme = w.lstrip("-")
             continue
+        if is_option(w):
+            raise unknown_option(w, OPTIONS, usage=usage)
         y = normalise_year(w)
-        if y is None or year is not None:
+        if y is None:
             raise UsageError(
                 f"{echo(w, 20)} isn't a year I understand; `{ctx.prefix}compare` takes one year, "
                 f"e.g. `{ctx.prefix}compare 2019`, or none for the latest figures.",
-                usage=f"`{ctx.prefix}compare {USAGE}`",
+                usage=usage,
             )
-        year = y
-    if len(themes) > 1:
-        raise UsageError("`--light` and `--dark` contradict each other; give one of them.")
-    return CompareQuery(year, themes.pop() if themes else "dark")
+        if year is not None and year[1] != y:
+            raise UsageError(
+                f"`{ctx.prefix}compare` takes one year; you gave {echo(year[0], 20)} and "
+                f"{echo(w, 20)}. For a span of years, `{ctx.prefix}trend` draws each metric.",
+                usage=usage,
+            )
+        year = (w, y)
+    return CompareQuery(year[1] if year else None, theme or "dark")
 
 
 @command(
@@ -170,7 +188,7 @@ def research(store: Store, year: int | None) -> list[Shares]:
                 f"{final.name} rule: {_venue_years(store, study)}",
                 _counts(study),
                 "papers",
-                note="papers naming exactly one of PyTorch and TensorFlow",
+                note="naming exactly one of PyTorch and TensorFlow",
                 rows=tuple(study),
             )
         )
@@ -182,8 +200,8 @@ def research(store: Store, year: int | None) -> list[Shares]:
                 "Papers (trendbot)",
                 f"{name} rule: {_venue_years(store, collected)}",
                 _counts(collected),
-                "papers",
-                note="a paper naming several frameworks counts for each",
+                "framework mentions",
+                note="(a paper naming several frameworks counts once for each)",
                 rows=tuple(collected),
             )
         )
@@ -391,7 +409,7 @@ def plan_compare(store: Store, q: CompareQuery, *, prefix: str = "!") -> ChartPl
             table.append("")
         cells = "  ".join(f"{fmt_pct(m.share(f)) if f in m.values else '':>10}" for f in fws)
         table.append(f"{m.label:<{width}}  {cells}")
-    lines = [f"{g.label}: {g.detail}; {fmt_number(g.total)} {g.note}." for g in groups]
+    lines = [f"{g.label}: {g.detail}; {fmt_number(g.total)} {g.unit} {g.note}." for g in groups]
     if not groups:
         lines.append(f"No paper counts for {q.year}.")
     lines += [f"{s.label}: {s.detail}; {fmt_number(s.total)} {s.unit} counted." for s in signals]

@@ -21,10 +21,10 @@ from trendbot.commands.industry_format import (
     fw_name,
     industry_footer,
 )
-from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError
+from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError, is_option, unknown_option
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
-from trendbot.commands.text import echo
+from trendbot.commands.text import and_list, echo
 from trendbot.storage import Store
 from trendbot.storage import metrics as mq
 from trendbot.storage.catalog import MetricDef, load_catalog
@@ -118,6 +118,10 @@ def parse_frameworks(ctx: Context, args: str) -> tuple[str, ...]:
     for word in words_of(args):
         if word in FILLER:
             continue
+        if is_option(word):
+            raise unknown_option(
+                word, usage=f"`{ctx.prefix}industry {USAGE}`", command=f"{ctx.prefix}industry"
+            )
         fw = resolve_framework(word)
         if fw is None:
             known = ", ".join(f.name for f in load_frameworks().frameworks)
@@ -419,12 +423,18 @@ def parse_metric(ctx: Context, args: str) -> str | None:
     words = words_of(args)
     if not words:
         return None
+    if option := next((w for w in words if is_option(w)), None):
+        raise unknown_option(
+            option, usage=f"`{ctx.prefix}metrics {METRICS_USAGE}`", command=f"{ctx.prefix}metrics"
+        )
     if len(words) > 1:
         joined = resolve_metric("-".join(words))
         if joined:
             return joined
+        known = [f"`{m}`" for m in dict.fromkeys(filter(None, map(resolve_metric, words)))]
+        gave = f"; you gave {and_list(known)}" if len(known) > 1 else ""
         raise UsageError(
-            f"One metric at a time, e.g. `{ctx.prefix}metrics pypi-downloads`.",
+            f"One metric at a time, e.g. `{ctx.prefix}metrics pypi-downloads`{gave}.",
             usage=f"`{ctx.prefix}metrics {METRICS_USAGE}`",
         )
     metric = resolve_metric(words[0])

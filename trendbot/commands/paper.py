@@ -11,11 +11,11 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from trendbot.commands.papers import author_list, count_of, safe_link, terms_text
-from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError
+from trendbot.commands.papers import author_list, safe_link, terms_text
+from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError, is_option, unknown_option
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import Reply
-from trendbot.commands.text import echo, figure_name, fmt_int
+from trendbot.commands.text import count_of, echo, figure_name, fmt_int
 from trendbot.storage import Method, Store, paper_queries
 
 PAPER_USAGE = "<title words>"
@@ -49,6 +49,8 @@ def parse_paper(ctx: Context, args: str) -> tuple[str, ...]:
         raise UsageError(
             f"That is {len(args):,} characters; a few words of the title are enough.", usage=usage
         )
+    if option := next((w for w in args.split() if is_option(w)), None):
+        raise unknown_option(option, usage=usage, command=f"{ctx.prefix}paper")
     words = title_words(args)
     if not words:
         raise UsageError(

@@ -67,6 +67,19 @@ def fmt_int(n: int) -> str:
     return f"{n:,}"
 
 
+def and_list(items: list[str]) -> str:
+    """['a'] → 'a'; ['a', 'b', 'c'] → 'a, b and c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def count_of(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 paper', '28 papers', '1,000 job ads': a count always agrees with its noun. Sentences
+    glue counts to nouns, never to descriptions ("28 every paper (final rule) papers")."""
+    return f"{fmt_int(n)} {noun if n == 1 else plural or noun + 's'}"
+
+
 def fmt_pct(share: float | None, digits: int = 1) -> str:
     return "—" if share is None else f"{share * 100:.{digits}f} %"
 
