@@ -251,3 +251,22 @@ def test_a_foreign_or_unreadable_file_is_not_called_a_damaged_store(tmp_path):
     assert "is a trendbot store" not in str(err.value)
     assert other.read_bytes() == bytes(raw)
     assert not os.path.exists(str(other) + "-wal")
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("!ratio NeurIPS 2024 jax", "`jax` is a framework, not a venue"),
+        ("!ratio torch", "`torch` is a framework, not a venue"),
+        ("!industry NeurIPS", "`neurips` is a venue, not a framework"),
+        ("!method -5", "I don't know the counting method `-5`."),  # echoed as typed
+    ],
+)
+def test_a_word_of_another_kind_is_named_as_what_it_is(ctx, line, says):
+    reply = run(ctx, line)
+    assert reply.is_error and first_line(reply).startswith(says), reply.text
+
+
+def test_the_job_ads_total_is_a_clause_not_another_bracket(ctx):
+    line = next(x for x in run(ctx, "!industry").text.splitlines() if x.startswith("**Hacker News"))
+    assert ") (" not in line and line.endswith("; 409 job ads in all."), line

@@ -60,7 +60,7 @@ def _method_names(ctx: Context, args: str) -> tuple[str, list[Method]]:
     if len(typed.split()) > 1:
         raise UsageError("Name one method, e.g. `article`.")
     store = ctx.store
-    name = typed.lstrip("-—")
+    name = typed.lstrip("-—") if is_option(typed) else typed
     if name and is_option(typed):
         try:
             resolve_method(store, name)

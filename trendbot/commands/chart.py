@@ -55,14 +55,7 @@ _FILE_SAFE = re.compile(r"[^a-z0-9]+")
 
 def parse(ctx: Context, args: str) -> Query:
     usage = f"`{ctx.prefix}chart {USAGE}`"
-    return parse_query(
-        ctx.store,
-        args,
-        words=WORDS,
-        flags=FLAGS,
-        usage=usage,
-        words_hint="a word of the chart (`counts`, `field vision`, `field language`, `field ml`)",
-    )
+    return parse_query(ctx.store, args, words=WORDS, flags=FLAGS, usage=usage)
 
 
 @command(

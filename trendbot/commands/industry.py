@@ -123,6 +123,13 @@ def parse_frameworks(ctx: Context, args: str) -> tuple[str, ...]:
                 word, usage=f"`{ctx.prefix}industry {USAGE}`", command=f"{ctx.prefix}industry"
             )
         fw = resolve_framework(word)
+        if fw is None and word in ctx.store.aliases():
+            venue = ctx.store.venues()[ctx.store.aliases()[word]].name
+            raise UsageError(
+                f"{echo(word, 30)} is a venue, not a framework: `{ctx.prefix}industry` is about "
+                f"industry; papers at {venue}: `{ctx.prefix}ratio {venue}`.",
+                usage=f"`{ctx.prefix}industry {USAGE}`",
+            )
         if fw is None:
             known = ", ".join(f.name for f in load_frameworks().frameworks)
             raise UsageError(
@@ -221,11 +228,12 @@ def _metric_line(snap: MetricSnapshot) -> _Line:
     total = next((p for p in snap.pseudo if p.framework == "_all"), None)
     if d.name in SHARE_OF_TOTAL and total is not None:
         what = "job ads" if d.name == "hn-hiring" else d.unit
-        extra = f" ({fmt_value(total.latest.value, d)} {what} in all)"
+        # A clause after the figures, not a bracket: the last figure may end in one.
+        extra = f"; {fmt_value(total.latest.value, d)} {what} in all"
     text = f"**{title}** ({when}): " + " · ".join(figs) + extra + "."
     field_lines = [_figure_text(f, d, main, bold=True) for f in snap.figures]
     if extra:
-        field_lines.append(extra.strip(" ()").capitalize())
+        field_lines.append(extra.strip(" ;").capitalize())
     return _Line(text, f"{title} · {when}", "\n".join(field_lines) or "—")
 
 

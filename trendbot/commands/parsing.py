@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from trendbot.commands.text import echo
 from trendbot.storage import Method, Store
+from trendbot.storage.frameworks import load_frameworks
 
 MAX_ARG_CHARS = 500  # longer input is not a question; refuse before doing any work
 MAX_TOKENS = 40
@@ -188,11 +189,17 @@ def suggest_venues(store: Store, word: str, n: int = 3) -> list[str]:
 
 
 def unknown_venue_message(store: Store, word: str) -> str:
+    every = ", ".join(v.name for v in store.venues().values())
+    framework = load_frameworks().get(word)
+    if framework is not None:
+        return (
+            f"{echo(word)} is a framework, not a venue: each answer shows every framework its "
+            f"counting method counts. Venues I cover: {every}."
+        )
     names = suggest_venues(store, word)
     if names:
         options = " or ".join(f"**{n}**" for n in names)
         return f"I don't know the venue {echo(word)}. Did you mean {options}?"
-    every = ", ".join(v.name for v in store.venues().values())
     return f"I don't know the venue {echo(word)}. Venues I cover: {every}."
 
 
@@ -201,7 +208,7 @@ def unknown_word_message(
 ) -> str:
     """A word that is neither a venue, nor a year, nor one of the command's ``words``: the
     closest of those words or venues, or what the command takes."""
-    if not words_hint:
+    if not words_hint or load_frameworks().get(word) is not None:
         return unknown_venue_message(store, word)
     close = difflib.get_close_matches(word, sorted(words), n=1, cutoff=0.75)
     if close:
