@@ -5,6 +5,7 @@ slash command's arguments, an @mention, a subscription topic)."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import unicodedata
 
 import pytest
@@ -101,14 +102,18 @@ def test_paper_keeps_words_whole(titled, words):
 
 
 # -- properties -----------------------------------------------------------------------------------
-_CTX: Context | None = None
-
-
-def _ctx() -> Context:
-    global _CTX
-    if _CTX is None:
-        _CTX = Context(store=open_store(":memory:"), prefix="!")
-    return _CTX
+@pytest.fixture(scope="module")
+def mctx(seeded_template, tmp_path_factory):
+    """One store for the property tests (hypothesis runs a test many times in one call),
+    closed when the module is done."""
+    path = tmp_path_factory.mktemp("normalise") / "trendbot.db"
+    src, dst = sqlite3.connect(seeded_template), sqlite3.connect(path)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    store = open_store(path)
+    yield Context(store=store, prefix="!")
+    store.close()
 
 
 # Text with the characters that matter here mixed into command-shaped words.
@@ -150,8 +155,8 @@ def _bad_characters(text: str) -> list[str]:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(_COMMANDS), _text)
-def test_parsing_the_normal_form_equals_parsing_the_raw_form(name, raw):
-    ctx = _ctx()
+def test_parsing_the_normal_form_equals_parsing_the_raw_form(mctx, name, raw):
+    ctx = mctx
     spec = lookup(name)
     assert spec is not None
     normal = normalise(raw)
@@ -171,6 +176,6 @@ def test_an_echo_never_carries_a_control_or_format_character(raw):
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(_COMMANDS), _text)
-def test_a_reply_never_carries_a_control_or_format_character(name, raw):
-    reply = run(_ctx(), f"!{name} {raw}")
+def test_a_reply_never_carries_a_control_or_format_character(mctx, name, raw):
+    reply = run(mctx, f"!{name} {raw}")
     assert not _bad_characters(reply.text), (raw, reply.text)
