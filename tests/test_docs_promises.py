@@ -66,7 +66,7 @@ def test_compare_under_a_method_with_no_counts_says_so(ctx):
 
 def test_compare_refuses_what_it_does_not_take_in_one_sentence(ctx):
     assert "isn't a year" in run(ctx, "!compare soon").text
-    assert "One year at a time" in run(ctx, "!compare 2018 2019").text
+    assert "takes one year; you gave" in run(ctx, "!compare 2018 2019").text
     assert "`!ratio NeurIPS`" in run(ctx, "!compare NeurIPS").text
     assert "I don't know the counting method" in run(ctx, "!compare --method nope").text
     assert "ask for two counting methods" in run(ctx, "!compare --article --final").text

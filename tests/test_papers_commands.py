@@ -186,7 +186,10 @@ def test_pagination_edges(pctx, collected):
     # `page:2`, `--page 2`, `page2` and a huge number all parse.
     for form in ("page:2", "--page 2", "page2", "--page=2"):
         assert run(pctx, f"!papers ICLR 2025 pytorch {form}").text == last, form
-    assert "fill 2 pages" in run(pctx, "!papers ICLR 2025 pytorch page 99999999999999").text
+    assert (
+        "has 20 PyTorch papers (final rule), on 2 pages;"
+        in run(pctx, "!papers ICLR 2025 pytorch page 99999999999999").text
+    )
 
 
 def test_a_figure_no_paper_counts_is_an_answer_not_an_error(pctx):

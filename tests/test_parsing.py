@@ -120,8 +120,11 @@ def test_echo_neutralises_every_mention_kind():
         ("<@&123>", "`<@&\u200b123>`", "<@&\u200b123\\>"),
         ("a`b", "`a\u02cbb`", "a\\`b"),  # a backtick cannot end the span early
         ("**x**", "`**x**`", "\\*\\*x\\*\\*"),
-        ("\x1b[31mred\x07", "`[31mred`", "\\[31mred"),  # no terminal escapes
+        # a terminal escape is shown, escaped, never raw
+        ("\x1b[31mred\x07", "`\\x1b[31mred\\x07`", "\\\\x1b\\[31mred\\\\x07"),
+        ("a\x00b\x85c\x9bd", "`a\\x00b\\x85c\\x9bd`", "a\\\\x00b\\\\x85c\\\\x9bd"),
         ("abc\u202edcba", "`abcdcba`", "abcdcba"),  # no bidi override
+        ("Neur\u200bIPS\ufeff\u2066", "`NeurIPS`", "NeurIPS"),  # no format character
         ("x\udcffy", "`x\ufffdy`", "x\ufffdy"),  # undecodable bytes from argv
         ("", "` `", ""),
     ],

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 
 from trendbot.commands.coverage import not_covered
-from trendbot.commands.parsing import Query, UsageError, parse_query, resolve_method
+from trendbot.commands.parsing import (
+    Query,
+    UsageError,
+    is_option,
+    parse_query,
+    resolve_method,
+    unknown_option,
+)
 from trendbot.commands.provenance import (
     method_label,
     population_label,
@@ -15,7 +22,7 @@ from trendbot.commands.provenance import (
 )
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
-from trendbot.commands.text import figure_name, fmt_int
+from trendbot.commands.text import and_list, echo, figure_name, fmt_int
 from trendbot.storage import Method
 
 _WHOLE_WORD = re.compile(r"^re:\\b([\w.+-]+)\\b$")
@@ -49,11 +56,44 @@ def _method_text(m: Method) -> str:
 
 def _method_names(ctx: Context, args: str) -> tuple[str, list[Method]]:
     """`!method [name]`: the name as typed and the methods it shows (all when none is named)."""
-    name = args.strip().removeprefix("--method").strip().lstrip("-")
-    if len(name.split()) > 1:
+    typed = args.strip().removeprefix("--method").strip()
+    if len(typed.split()) > 1:
         raise UsageError("Name one method, e.g. `article`.")
     store = ctx.store
+    name = typed.lstrip("-—") if is_option(typed) else typed
+    if name and is_option(typed):
+        try:
+            resolve_method(store, name)
+        except UsageError:
+            names = tuple(f"--{m.name}" for m in store.methods().values())
+            raise unknown_option(typed, ("--method <name>", *names)) from None
     return name, [resolve_method(store, name)] if name else list(store.methods().values())
+
+
+def _about_args(ctx: Context, args: str) -> tuple[str, list[Method]]:
+    """`!about` takes nothing, or a counting method's name (then it is `!method <name>`).
+    Anything else is said to be so, not called an unknown counting method: `!about me`."""
+    if not args.strip():
+        return "", []
+    try:
+        return _method_names(ctx, args)
+    except UsageError:
+        if is_option(args.strip()):
+            raise  # "I don't know the option `--light`", naming the ones it takes
+    p = ctx.prefix
+    methods = ", ".join(f"`{m.name}`" for m in ctx.store.methods().values())
+    hint = ""
+    try:
+        q = parse_query(ctx.store, args)
+    except UsageError:
+        q = None
+    if q is not None and (q.venues or q.years):
+        hint = f" Where one number comes from: `{p}source {args.strip()}`."
+    raise UsageError(
+        f"`{p}about` takes nothing, or the name of a counting method ({methods}); I don't know "
+        f"{echo(args, 30)}.{hint}",
+        usage=f"`{p}about [method]`",
+    )
 
 
 def _source_query(ctx: Context, args: str) -> Query:
@@ -71,10 +111,11 @@ def _source_usage(ctx: Context) -> str:
     examples=("!about",),
     aliases=("info", "credits"),
     family="info",
-    parse=_method_names,
+    parse=_about_args,
 )
 def about_command(ctx: Context, args: str) -> Reply:
     if args.strip():
+        _about_args(ctx, args)
         return method_command(ctx, args)
     store = ctx.store
     default = store.default_method()
@@ -158,7 +199,13 @@ def source_command(ctx: Context, args: str) -> Reply:
     usage = _source_usage(ctx)
     q = _source_query(ctx, args)
     if len(q.venues) != 1 or len(q.years) != 1:
-        raise UsageError("Name one venue and one year, e.g. `NeurIPS 2019`.", usage=usage)
+        venues = store.venues()
+        given = [venues[v].name for v in q.venues] + [str(y) for y in q.years]
+        many = len(q.venues) > 1 or len(q.years) > 1
+        you_gave = f"; you gave {and_list(given)}" if many else ""
+        raise UsageError(
+            f"Name one venue and one year, e.g. `NeurIPS 2019`{you_gave}.", usage=usage
+        )
     method = q.method or store.default_method()
     row = store.venue_year(q.venues[0], q.years[0], method.id)
     venue = store.venues()[q.venues[0]]

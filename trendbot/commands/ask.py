@@ -15,6 +15,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from trendbot.commands.normalise import normalise
 from trendbot.commands.parsing import UsageError
 from trendbot.commands.registry import (
     REGISTRY,
@@ -432,6 +433,7 @@ def read_mention(ctx: Context, text: str) -> list[Reading]:
     misspelt venue the parser can suggest a fix for (`ratio nipz 2019` → "Did you mean
     NeurIPS?"), where a question reading would silently drop the word.
     """
+    text = normalise(text)
     name, args = split_line(text, ctx.prefix)
     name = name.rstrip("?!.,:;")  # "@trendbot help?"
     spec = lookup(name) if name else None

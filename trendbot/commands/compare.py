@@ -29,7 +29,7 @@ from trendbot.commands.industry_format import (
     short_source_names,
     source_names,
 )
-from trendbot.commands.parsing import UsageError, parse_query, tokenize
+from trendbot.commands.parsing import UsageError, contradiction, parse_query, tokenize
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField
 from trendbot.commands.text import echo, fmt_pct, year_ranges
@@ -49,9 +49,9 @@ class Shares:
     label: str  # "PyPI downloads"
     detail: str  # "March 2026, hugovk-top-pypi-packages"
     values: dict[str, float]  # framework → the figure the share is computed from
-    unit: str  # "papers", "downloads"
+    unit: str  # "papers", "downloads": what the total counts, a plural noun after the number
     values_used: tuple[MetricValue, ...] = ()
-    note: str = ""
+    note: str = ""  # said after "<total> <unit>": "naming exactly one of PyTorch and TensorFlow"
     rows: tuple[VenueYear, ...] = ()  # the venue-years a research share counts
     when: str = ""  # the short date under its bars on the chart: "2018–2020", "Mar 2026"
 
@@ -90,7 +90,12 @@ def parse(ctx: Context, args: str) -> CompareQuery:
     others = {t for t in tokens if t not in aliases and not t.isdigit()}
     q = parse_query(ctx.store, args, words=others | THEMES, flags=THEMES, usage=usage)
     if len(q.years) > 1:
-        raise UsageError("One year at a time, please.", usage=usage)
+        first, second = (echo(str(y)) for y in q.years[:2])
+        raise UsageError(
+            f"`{ctx.prefix}compare` takes one year; you gave {first} and {second}. For a span of "
+            f"years, `{ctx.prefix}trend` draws each metric.",
+            usage=usage,
+        )
     bad = [w for w in q.words if w not in THEMES]
     if bad:
         raise UsageError(
@@ -106,7 +111,7 @@ def parse(ctx: Context, args: str) -> CompareQuery:
         )
     themes = (set(q.words) | set(q.flags)) & THEMES
     if len(themes) > 1:
-        raise UsageError("`--light` and `--dark` contradict each other; give one of them.")
+        raise contradiction("--light", "--dark", usage=usage)
     method = q.method if q.method_explicit and q.method and not q.method.is_default else None
     return CompareQuery(q.years[0] if q.years else None, themes.pop() if themes else "dark", method)
 
@@ -198,7 +203,7 @@ def research(store: Store, year: int | None, method: Method | None = None) -> li
                 f"{final.name} rule: {_venue_years(store, study)}",
                 _counts(study),
                 "papers",
-                note="papers naming exactly one of PyTorch and TensorFlow",
+                note="naming exactly one of PyTorch and TensorFlow",
                 rows=tuple(study),
                 when=_years(study),
             )
@@ -211,8 +216,8 @@ def research(store: Store, year: int | None, method: Method | None = None) -> li
                 "Papers (trendbot)",
                 f"{name} rule: {_venue_years(store, collected)}",
                 _counts(collected),
-                "papers",
-                note="a paper naming several frameworks counts for each",
+                "framework mentions",
+                note="(a paper naming several frameworks counts once for each)",
                 rows=tuple(collected),
                 when=_years(collected),
             )
@@ -234,19 +239,20 @@ def research_under(store: Store, year: int | None, method: Method) -> list[Share
         mine = _collected_rows(store, rows)[-1:]
         study += published
         collected += mine
-    note = (
-        "papers naming exactly one of PyTorch and TensorFlow"
+    unit, note = (
+        ("papers", "naming exactly one of PyTorch and TensorFlow")
         if method.exclusive
-        else "a paper naming several frameworks counts for each"
+        else ("framework mentions", "(a paper naming several frameworks counts once for each)")
     )
     groups = [
         Shares(
             label,
             f"{method.name} rule: {_venue_years(store, rows)}",
             _counts(rows),
-            "papers",
+            unit,
             note=note,
             rows=tuple(rows),
+            when=_years(rows),
         )
         for label, rows in (("Papers (study)", study), ("Papers (trendbot)", collected))
         if rows
@@ -538,7 +544,7 @@ def plan_compare(store: Store, q: CompareQuery, *, prefix: str = "!") -> ChartPl
             table.append("")
         cells = "  ".join(f"{fmt_pct(m.share(f)) if f in m.values else '':>10}" for f in fws)
         table.append(f"{m.label:<{width}}  {cells}")
-    lines = [f"{g.label}: {g.detail}; {fmt_number(g.total)} {g.note}." for g in groups]
+    lines = [f"{g.label}: {g.detail}; {fmt_number(g.total)} {g.unit} {g.note}." for g in groups]
     if not groups:
         under = f" under the {q.method.name} method" if q.method else ""
         covered = ""

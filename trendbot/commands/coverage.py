@@ -9,7 +9,7 @@ from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import footer, method_label
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
-from trendbot.commands.text import fmt_pct, year_ranges
+from trendbot.commands.text import count_of, fmt_pct, year_ranges
 from trendbot.storage import Method, Store
 from trendbot.storage.collectable import CALENDARS, COLLECTED_METHODS
 
@@ -197,7 +197,7 @@ def table_command(ctx: Context, args: str) -> Reply:
     body = "\n".join(out)
     foot = "; ".join(footer(store, m, [r for mm, r in rows if mm is m]) for m in methods)
     return Reply(
-        f"{len(rows)} rows:\n```csv\n{body}\n```\n{foot}",
+        f"{count_of(len(rows), 'row')}:\n```csv\n{body}\n```\n{foot}",
         command="table " + args.strip() if args.strip() else "table",
         data_version=store.data_version(),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trendbot.commands.parsing import UsageError
+from trendbot.commands.parsing import UsageError, is_option, unknown_option
 from trendbot.commands.registry import (
     REGISTRY,
     SERVER_ONLY,
@@ -54,6 +54,8 @@ def _asked_command(ctx: Context, args: str) -> CommandSpec | None:
     if rest:
         raise UsageError(f"One command at a time, e.g. `{p}help ratio`.")
     spec = lookup(name) or server_command(name)
+    if spec is None and is_option(name):
+        raise unknown_option(name, usage=f"`{p}help [command]`", command=f"{p}help")
     if spec is None:
         raise UsageError(f"There is no command {echo(name, 24)}. `{p}help` lists them all.")
     return spec

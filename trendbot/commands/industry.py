@@ -21,10 +21,10 @@ from trendbot.commands.industry_format import (
     fw_name,
     industry_footer,
 )
-from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError
+from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError, is_option, unknown_option
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
-from trendbot.commands.text import echo
+from trendbot.commands.text import and_list, echo
 from trendbot.storage import Store
 from trendbot.storage import metrics as mq
 from trendbot.storage.catalog import MetricDef, load_catalog
@@ -119,7 +119,18 @@ def parse_frameworks(ctx: Context, args: str) -> tuple[str, ...]:
     for word in words_of(args):
         if word in FILLER:
             continue
+        if is_option(word):
+            raise unknown_option(
+                word, usage=f"`{ctx.prefix}industry {USAGE}`", command=f"{ctx.prefix}industry"
+            )
         fw = resolve_framework(word)
+        if fw is None and word in ctx.store.aliases():
+            venue = ctx.store.venues()[ctx.store.aliases()[word]].name
+            raise UsageError(
+                f"{echo(word, 30)} is a venue, not a framework: `{ctx.prefix}industry` is about "
+                f"industry; papers at {venue}: `{ctx.prefix}ratio {venue}`.",
+                usage=f"`{ctx.prefix}industry {USAGE}`",
+            )
         if fw is None:
             known = ", ".join(f.name for f in load_frameworks().frameworks)
             raise UsageError(
@@ -218,11 +229,12 @@ def _metric_line(snap: MetricSnapshot) -> _Line:
     total = next((p for p in snap.pseudo if p.framework == "_all"), None)
     if d.name in SHARE_OF_TOTAL and total is not None:
         what = "job ads" if d.name == "hn-hiring" else d.unit
-        extra = f" ({fmt_value(total.latest.value, d)} {what} in all)"
+        # A clause after the figures, not a bracket: the last figure may end in one.
+        extra = f"; {fmt_value(total.latest.value, d)} {what} in all"
     text = f"**{title}** ({when}): " + " · ".join(figs) + extra + "."
     field_lines = [_figure_text(f, d, main, bold=True) for f in snap.figures]
     if extra:
-        field_lines.append(extra.strip(" ()").capitalize())
+        field_lines.append(extra.strip(" ;").capitalize())
     return _Line(text, f"{title} · {when}", "\n".join(field_lines) or "—")
 
 
@@ -447,12 +459,18 @@ def parse_metric(ctx: Context, args: str) -> str | None:
     words = words_of(args)
     if not words:
         return None
+    if option := next((w for w in words if is_option(w)), None):
+        raise unknown_option(
+            option, usage=f"`{ctx.prefix}metrics {METRICS_USAGE}`", command=f"{ctx.prefix}metrics"
+        )
     if len(words) > 1:
         joined = resolve_metric("-".join(words))
         if joined:
             return joined
+        known = [f"`{m}`" for m in dict.fromkeys(filter(None, map(resolve_metric, words)))]
+        gave = f"; you gave {and_list(known)}" if len(known) > 1 else ""
         raise UsageError(
-            f"One metric at a time, e.g. `{ctx.prefix}metrics pypi-downloads`.",
+            f"One metric at a time, e.g. `{ctx.prefix}metrics pypi-downloads`{gave}.",
             usage=f"`{ctx.prefix}metrics {METRICS_USAGE}`",
         )
     metric = resolve_metric(words[0])

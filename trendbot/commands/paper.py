@@ -8,15 +8,15 @@ user text.
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Sequence
 
 from trendbot.commands.collect_hint import any_venue_year
-from trendbot.commands.papers import author_list, count_of, safe_link, terms_text
-from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError
+from trendbot.commands.papers import author_list, safe_link, terms_text
+from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError, is_option, unknown_option
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import Reply
-from trendbot.commands.text import echo, figure_name, fmt_int
+from trendbot.commands.text import count_of, echo, figure_name, fmt_int
 from trendbot.storage import Method, Store, paper_queries
 
 PAPER_USAGE = "<title words>"
@@ -25,7 +25,22 @@ SMALL_WORDS = frozenset(
     {"a", "an", "the", "of", "for", "on", "in", "and", "with", "to", "via", "by", "from", "at"}
 )
 
-_TITLE_WORD = re.compile(r"[^\W_]+")
+
+def title_words(text: str) -> tuple[str, ...]:
+    """The words of ``text``: runs of letters and digits, each with the combining marks that
+    follow its letters (an accent without a precomposed form, a Devanagari vowel sign), which
+    Python's ``\\w`` would split off: `किताब` is one word, as the title index reads it."""
+    words: list[str] = []
+    current: list[str] = []
+    for char in text:
+        if char.isalnum() or (current and unicodedata.category(char).startswith("M")):
+            current.append(char)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return tuple(words)
 
 
 def parse_paper(ctx: Context, args: str) -> tuple[str, ...]:
@@ -35,7 +50,9 @@ def parse_paper(ctx: Context, args: str) -> tuple[str, ...]:
         raise UsageError(
             f"That is {len(args):,} characters; a few words of the title are enough.", usage=usage
         )
-    words = tuple(_TITLE_WORD.findall(args))
+    if option := next((w for w in args.split() if is_option(w)), None):
+        raise unknown_option(option, usage=usage, command=f"{ctx.prefix}paper")
+    words = title_words(args)
     if not words:
         raise UsageError(
             f"Which paper? Give words of its title, e.g. `{ctx.prefix}paper attention is all you "

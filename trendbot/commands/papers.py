@@ -25,7 +25,7 @@ from trendbot.commands.collect_hint import no_such, venue_year_hint
 from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError, parse_query
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import MAX_CONTENT, Reply
-from trendbot.commands.text import echo, figure_name, fmt_int
+from trendbot.commands.text import count_of, echo, figure_name, fmt_int
 from trendbot.storage import Method, Store, paper_queries
 
 PAPERS_USAGE = "<venue> <year> [framework|failed|no-text] [--method final|modern] [page N]"
@@ -60,6 +60,12 @@ STATE_WORDS: dict[str, str] = {
 }
 STATE_LABELS = {"failed": "could not be read", "no_text": "no text layer (scans)"}
 STATE_WORD = {"failed": "failed", "no_text": "no-text"}
+WORDS_HINT = (
+    "a framework ("
+    + ", ".join(f"`{w}`" for w in ("pytorch", "tensorflow", "jax", "keras", "mxnet", "paddle"))
+    + ", `mindspore`, `both`"
+    + "), `failed` or `no-text`"
+)
 
 MAX_PAGE_SIZE = 10
 # What an entry needs besides its link when titles are short (number, title, one author, the
@@ -83,10 +89,6 @@ _NO_TEXT = re.compile(r"(?<![\w-])no\s+text(?![\w-])", re.IGNORECASE)
 _UNSAFE_IN_LINK = re.compile(r"[\s<>]")
 
 T = TypeVar("T")
-
-
-def count_of(n: int, noun: str) -> str:
-    return f"{fmt_int(n)} {noun}{'' if n == 1 else 's'}"
 
 
 def _names(figures: Sequence[str]) -> str:
@@ -145,7 +147,13 @@ def parse_papers(ctx: Context, args: str) -> PapersQuery:
         parse_query(store, args, usage=usage)  # the shared parser says how long is too long
     rest, page = _take_page(args, usage, p)
     rest = _NO_TEXT.sub(" no-text ", rest)
-    q = parse_query(store, rest, words=set(FRAMEWORK_WORDS) | set(STATE_WORDS), usage=usage)
+    q = parse_query(
+        store,
+        rest,
+        words=set(FRAMEWORK_WORDS) | set(STATE_WORDS),
+        usage=usage,
+        words_hint=WORDS_HINT,
+    )
     if len(q.venues) != 1 or len(q.years) != 1:
         venues = store.venues()
         if len(q.venues) > 1 or len(q.years) > 1:
@@ -159,7 +167,8 @@ def parse_papers(ctx: Context, args: str) -> PapersQuery:
             what = f"Which year of {name}? (years with papers: {years})"
         else:
             what = "Which venue and year?"
-        raise UsageError(f"{what}. For example `{p}papers NeurIPS 2024 jax`.", usage=usage)
+        stop = "" if what.endswith("?") else "."
+        raise UsageError(f"{what}{stop} For example `{p}papers NeurIPS 2024 jax`.", usage=usage)
     figures = list(dict.fromkeys(FRAMEWORK_WORDS[w] for w in q.words if w in FRAMEWORK_WORDS))
     if set(figures) == {"pytorch", "tensorflow"}:  # `pytorch+tensorflow`, `pytorch & tf`
         figures = [PAIR]
@@ -256,7 +265,7 @@ def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
     collect = f"`trendbot collect papers --venue {venue.name} --year {q.year}`"
     if state.read + state.failed == 0:
         return Reply(
-            f"trendbot has listed the {fmt_int(main_total)} papers of {where} "
+            f"trendbot has listed {count_of(main_total, 'paper')} of {where} "
             f"({state.fetched_at[:10]}) but has not read any of them yet: {collect} reads them.",
             command=papers_line(store, q),
         )
@@ -267,7 +276,7 @@ def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
 
     def head(total: int, page: int, pages: int) -> str:
         return (
-            f"**{where}**, {label}: {fmt_int(total)} of {fmt_int(main_total)} papers · "
+            f"**{where}**, {label}: {fmt_int(total)} of {count_of(main_total, 'paper')} · "
             f"page {fmt_int(page)} of {fmt_int(pages)}"
         )
 
@@ -293,7 +302,8 @@ def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
         return Reply(
             "\n".join(
                 [
-                    f"**{where}**: no paper {_none_label(q)} (0 of {fmt_int(main_total)} papers).",
+                    f"**{where}**: no paper {_none_label(q)} "
+                    f"(0 of {count_of(main_total, 'paper')}).",
                     *notes,
                 ]
             ),
@@ -303,7 +313,7 @@ def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
     if q.page > pages:
         last = f"{prefix}{papers_line(store, q, pages)}"
         raise UsageError(
-            f"The {fmt_int(total)} {label} papers of {where} fill {count_of(pages, 'page')}; "
+            f"{where} has {_counted(q, total)}, on {count_of(pages, 'page')}; "
             f"the last is `{last}`.",
             usage="",
         )
@@ -327,6 +337,18 @@ def _label(q: PapersQuery) -> str:
     if q.figure is None:
         return f"every paper ({q.method.name} rule)"
     return f"{figure_name(q.figure)} ({q.method.name} rule)"
+
+
+def _counted(q: PapersQuery, n: int) -> str:
+    """``n`` of the papers ``q`` lists, as a noun phrase: "28 papers (final rule)", "1 paper
+    with no text layer (a scan)", "12 JAX papers (modern rule)"."""
+    if q.state == "failed":
+        return f"{count_of(n, 'paper')} that could not be read"
+    if q.state == "no_text":
+        return f"{count_of(n, 'paper')} with no text layer ({'a scan' if n == 1 else 'scans'})"
+    if q.figure is None:
+        return f"{count_of(n, 'paper')} ({q.method.name} rule)"
+    return f"{count_of(n, figure_name(q.figure) + ' paper')} ({q.method.name} rule)"
 
 
 def _none_label(q: PapersQuery) -> str:
@@ -374,8 +396,8 @@ def _notes(
         notes.append("These papers name both PyTorch and TensorFlow.")
     if state.pending:
         notes.append(
-            f"Collection in progress: {fmt_int(state.pending)} papers are not read yet, so this "
-            "count is not final."
+            f"Collection in progress: {count_of(state.pending, 'paper')} "
+            f"{'is' if state.pending == 1 else 'are'} not read yet, so this count is not final."
         )
     if q.state is None and (state.failed or state.no_text):
         venue = store.venues()[q.venue_id].name

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from trendbot.commands.text import echo
 from trendbot.storage import Method, Store
+from trendbot.storage.frameworks import load_frameworks
 
 MAX_ARG_CHARS = 500  # longer input is not a question; refuse before doing any work
 MAX_TOKENS = 40
@@ -115,11 +116,39 @@ def tokenize(argstr: str) -> tuple[list[str], dict[str, str], set[str]]:
 def _set_option(options: dict[str, str], name: str, value: str) -> None:
     old = options.get(name)
     if old is not None and old != value:
-        raise UsageError(
-            f"{echo(old, lead=f'--{name} ')} and {echo(value, lead=f'--{name} ')} contradict "
-            "each other; give one of them."
-        )
+        raise contradiction(f"--{name} {old}", f"--{name} {value}")
     options[name] = value
+
+
+def is_option(word: str) -> bool:
+    """`--light`, `-x`, `—dark` (a phone's dash), `--since=2020`: typed as an option, so an
+    unknown one is called an unknown option, not an unknown framework or venue."""
+    return bool(_OPTION.match(word.lower()))
+
+
+def unknown_option(
+    word: str, accepted: tuple[str, ...] = (), *, usage: str | None = None, command: str = ""
+) -> UsageError:
+    """The error for an option a command does not take, naming the ones it does (``command``,
+    e.g. `!industry`, is named when it takes none)."""
+    shown = echo(word.split("=", 1)[0])
+    if accepted:
+        return UsageError(
+            f"I don't know the option {shown}. Options here: "
+            + ", ".join(f"`{a}`" for a in accepted)
+            + ".",
+            usage=usage,
+        )
+    who = f"`{command}`" if command else "this command"
+    return UsageError(f"I don't know the option {shown}; {who} takes no options.", usage=usage)
+
+
+def contradiction(first: str, second: str, *, usage: str | None = None) -> UsageError:
+    """Two values given for one thing (`since 2020 since 2021`): refused, naming both, rather
+    than one of them winning silently."""
+    return UsageError(
+        f"{echo(first)} and {echo(second)} contradict each other; give one of them.", usage=usage
+    )
 
 
 def _words(part: str) -> list[str]:
@@ -160,12 +189,34 @@ def suggest_venues(store: Store, word: str, n: int = 3) -> list[str]:
 
 
 def unknown_venue_message(store: Store, word: str) -> str:
+    every = ", ".join(v.name for v in store.venues().values())
+    framework = load_frameworks().get(word)
+    if framework is not None:
+        return (
+            f"{echo(word)} is a framework, not a venue: each answer shows every framework its "
+            f"counting method counts. Venues I cover: {every}."
+        )
     names = suggest_venues(store, word)
     if names:
         options = " or ".join(f"**{n}**" for n in names)
         return f"I don't know the venue {echo(word)}. Did you mean {options}?"
-    every = ", ".join(v.name for v in store.venues().values())
     return f"I don't know the venue {echo(word)}. Venues I cover: {every}."
+
+
+def unknown_word_message(
+    store: Store, word: str, words: frozenset[str] | set[str], words_hint: str
+) -> str:
+    """A word that is neither a venue, nor a year, nor one of the command's ``words``: the
+    closest of those words or venues, or what the command takes."""
+    if not words_hint or load_frameworks().get(word) is not None:
+        return unknown_venue_message(store, word)
+    close = difflib.get_close_matches(word, sorted(words), n=1, cutoff=0.75)
+    if close:
+        return f"I don't know {echo(word)}. Did you mean `{close[0]}`?"
+    if suggest_venues(store, word):
+        return unknown_venue_message(store, word)
+    every = ", ".join(v.name for v in store.venues().values())
+    return f"I don't know {echo(word)} as a venue or as {words_hint}. Venues: {every}."
 
 
 def parse_query(
@@ -175,12 +226,14 @@ def parse_query(
     words: frozenset[str] | set[str] = frozenset(),
     flags: frozenset[str] | set[str] = frozenset(),
     usage: str | None = None,
+    words_hint: str = "",
 ) -> Query:
     """Resolve venues, years, method, and the command-specific ``words`` and ``flags``.
 
     ``words`` are bare keywords a command accepts (e.g. ``counts`` for charts); ``flags`` are
     ``--options`` it accepts. Anything else that is not a venue or a year is an error with a
-    suggestion.
+    suggestion; ``words_hint`` names the words in it ("a framework (`pytorch`, `jax`…)"), so a
+    word that is neither is not called an unknown venue only.
     """
     tokens, options, given_flags = tokenize(argstr)
     unknown_flags = given_flags - set(flags)
@@ -203,18 +256,11 @@ def parse_query(
     for group in EXCLUSIVE_FLAGS:
         both = sorted(group & given_flags)
         if len(both) > 1:
-            raise UsageError(
-                f"{echo(both[0], lead='--')} and {echo(both[1], lead='--')} contradict each other; "
-                "give one of them.",
-                usage=usage,
-            )
+            raise contradiction(f"--{both[0]}", f"--{both[1]}", usage=usage)
     if unknown_flags:
         bad = sorted(unknown_flags)[0]
-        accepted = ", ".join(f"`--{f}`" for f in sorted(flags)) or "none besides `--method`"
-        raise UsageError(
-            f"I don't know the option {echo(bad, lead='--')}. Options here: {accepted}.",
-            usage=usage,
-        )
+        accepted = (*(f"--{f}" for f in sorted(flags)), "--method")
+        raise unknown_option(f"--{bad}", accepted, usage=usage)
     method = asked[0][1] if asked else store.default_method()
 
     aliases = store.aliases()
@@ -247,7 +293,7 @@ def parse_query(
                 found_words.append(tok)
             else:
                 raise UsageError(
-                    unknown_venue_message(store, tok),
+                    unknown_word_message(store, tok, words, words_hint),
                     usage=usage,
                     suggestions=tuple(suggest_venues(store, tok)),
                 )

@@ -100,10 +100,12 @@ def alternative_lines(store: Store, method: Method, row: VenueYear) -> list[str]
             f"{figures}, of {other.total_papers:,} {population_label(store, other)}"
         )
         if (other.population, other.total_papers) != (row.population, row.total_papers):
-            caveat = f"; {row.note}" if row.note and store.is_published(row.source_id) else ""
+            # A population label may end in brackets of its own: the comparison is a clause of
+            # its own, not one more bracket after it.
+            caveat = f" ({row.note})" if row.note and store.is_published(row.source_id) else ""
             text += (
-                f" (the figure above counts {row.total_papers:,} "
-                f"{population_label(store, row)}{caveat})"
+                f"; the figure above counts {row.total_papers:,} "
+                f"{population_label(store, row)}{caveat}"
             )
         lines.append(text + ".")
     return lines

@@ -22,7 +22,15 @@ from trendbot.commands.tables import (
     mention_table,
     share_of_papers,
 )
-from trendbot.commands.text import figure_name, fmt_int, fmt_pct, fmt_ratio, year_ranges
+from trendbot.commands.text import (
+    and_list,
+    count_of,
+    figure_name,
+    fmt_int,
+    fmt_pct,
+    fmt_ratio,
+    year_ranges,
+)
 from trendbot.storage import Method, Store, VenueYear
 
 USAGE = "<venue> [year] | <year> [--method article]"
@@ -59,14 +67,20 @@ def answer(store: Store, q: Query, *, prefix: str = "!") -> Reply:
     """Dispatch on what was given; shared with the bot's `/ratio venue: year:` form."""
     usage = f"`{prefix}ratio {USAGE}`"
     if len(q.venues) > 1:
-        names = " ".join(store.venues()[v].name for v in q.venues)
+        names = and_list([store.venues()[v].name for v in q.venues])
         raise UsageError(
             f"One venue at a time, please. To compare {names}, try "
             f"`{prefix}ratio {q.years[0] if q.years else 2019}` (every venue that year).",
             usage=usage,
         )
     if len(q.years) > 1:
-        raise UsageError("One year at a time, please.", usage=usage)
+        years = and_list([str(y) for y in q.years])
+        venue = store.venues()[q.venues[0]].name if q.venues else "<venue>"
+        raise UsageError(
+            f"One year at a time, please; you gave {years}. `{prefix}chart {venue}` draws "
+            "every year of a venue.",
+            usage=usage,
+        )
     method = q.method or store.default_method()
     if not method.two_way:
         if q.venues and q.years:
@@ -97,13 +111,20 @@ def venue_year_reply(store: Store, venue_id: str, year: int, method: Method) -> 
     share = row.pytorch_share
     counted = population_label(store, row)
     if row.classified:
+        one = row.classified == 1
         verdict = (
             f"PyTorch share **{fmt_pct(share)}** ({fmt_ratio(pt, tf)}) of the "
-            f"{fmt_int(row.classified)} papers that mention exactly one of the two, "
-            f"out of {fmt_int(total)} {counted}."
+            f"{count_of(row.classified, 'paper')} that mention{'s' if one else ''} exactly one "
+            f"of the two, out of {fmt_int(total)} {counted}."
         )
     else:
-        verdict = f"None of the {fmt_int(total)} {counted} mentions exactly one of the two."
+        # ``counted`` is a description ("accepted ICML papers: every paper of the year's PMLR
+        # volume"), so it stands after the number in brackets, not inside the sentence.
+        verdict = (
+            f"No paper mentions exactly one of the two ({fmt_int(total)} {counted})."
+            if total
+            else f"No papers are counted ({counted})."
+        )
     lines = [f"**{venue.name} {year}**: PyTorch {fmt_int(pt)}, TensorFlow {fmt_int(tf)}.", verdict]
     notes = [n for n in (population_warning(row), unread(store, row)) if n]
     lines += [f"Note: {n}." for n in notes]
@@ -200,7 +221,8 @@ def year_reply(store: Store, year: int, method: Method) -> Reply:
     labelled = [(venues[r.venue_id].name, r) for r in rows]
     table, notes = count_table("venue", labelled), caveats(labelled)
     head = (
-        f"**{year}**, {len(rows)} venues: PyTorch {fmt_int(pt)} vs TensorFlow {fmt_int(tf)}, "
+        f"**{year}**, {count_of(len(rows), 'venue')}: PyTorch {fmt_int(pt)} vs TensorFlow "
+        f"{fmt_int(tf)}, "
         f"**{fmt_pct(overall)}** PyTorch overall ({fmt_ratio(pt, tf)})."
     )
     foot = footer(store, method, rows)

@@ -2,6 +2,8 @@
 
 Handlers are plain synchronous functions ``(ctx, args) -> Reply``. Adapters that live on an event
 loop run commands marked ``slow`` (charts) in a worker thread; the quick ones cost microseconds.
+Text enters here: ``split_line`` and ``invoke`` put it in the one normal form
+(``normalise.normalise``: NFKC, no format characters) before any command matches or echoes it.
 ``run`` never raises: bad input becomes a friendly reply, and an unexpected error becomes a short
 apology carrying a reference id that is also written to the log with the traceback.
 """
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from trendbot.commands.normalise import normalise
 from trendbot.commands.parsing import UsageError
 from trendbot.commands.reply import Reply
 from trendbot.commands.text import echo
@@ -120,8 +123,9 @@ def strip_prefix(line: str, prefix: str = "!") -> str:
 
 
 def split_line(line: str, prefix: str = "!") -> tuple[str, str]:
-    """'!ratio NeurIPS 2019' → ('ratio', 'NeurIPS 2019'); the prefix is optional."""
-    name, _, rest = strip_prefix(line, prefix).partition(" ")
+    """'!ratio NeurIPS 2019' → ('ratio', 'NeurIPS 2019'); the prefix is optional. The line is
+    normalised first (full-width `！ｒａｔｉｏ` is `!ratio`)."""
+    name, _, rest = strip_prefix(normalise(line), prefix).partition(" ")
     return name.strip().lower(), rest.strip()
 
 
@@ -130,7 +134,7 @@ def parses(ctx: Context, spec: CommandSpec, args: str) -> bool:
     if spec.parse is None:
         return True
     try:
-        spec.parse(ctx, args)
+        spec.parse(ctx, normalise(args))
     except UsageError:
         return False
     except Exception:  # a parser bug must not make a sentence look like a command
@@ -160,8 +164,11 @@ def unknown_command_reply(name: str, prefix: str, *, cutoff: float = 0.6) -> Rep
 
 
 def invoke(ctx: Context, spec: CommandSpec, args: str) -> Reply:
-    """Run one handler with the error policy applied; always returns a finished reply."""
+    """Run one handler with the error policy applied; always returns a finished reply.
+
+    ``args`` are normalised here too: slash commands and @mentions arrive without a line."""
     try:
+        args = normalise(args)
         reply = spec.handler(ctx, args)
     except UsageError as err:
         text = err.message

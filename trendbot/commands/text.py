@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import re
 
+from trendbot.commands.normalise import strip_format
+
 ZWSP = "\u200b"
 # Anything Discord would turn into a ping or a channel/role link: @everyone, @here, <@id>,
 # <@!id>, <@&id>, <#id>, and slash-command / timestamp-like markup is harmless so left alone.
 _MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)(\d+)>")
 LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
 _MARKDOWN = re.compile(r"([`*_~|>\\#\[\]])")
-# Control characters (a terminal escape sequence in the console) and the bidirectional-text
-# controls (which can make an echo read backwards) never come back; lone surrogates (undecodable
-# bytes from a command line) become U+FFFD.
-_UNPRINTABLE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+# Control characters (a terminal escape sequence in the console) never come back raw: they are
+# shown escaped, as `\x1b`, so an echo says what was typed without acting on it. Tabs and line
+# breaks are whitespace and collapse like spaces. Lone surrogates (undecodable bytes from a
+# command line) become U+FFFD. Format characters (bidi overrides, zero-width spaces) are removed
+# by ``normalise.strip_format`` first.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 BACKTICK_STANDIN = "\u02cb"  # ˋ: looks like a backtick, cannot end a code span
 
 
@@ -30,18 +32,25 @@ def neutralise_mentions(text: str) -> str:
     return _MENTION.sub(fix, text)
 
 
+def _escape_control(m: re.Match[str]) -> str:
+    char = m.group()
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else f"\\x{ord(char):02x}"
+
+
 def printable(text: str) -> str:
-    """``text`` without control characters, bidi overrides or lone surrogates."""
-    return _UNPRINTABLE.sub(lambda m: "\ufffd" if "\ud800" <= m.group() <= "\udfff" else "", text)
+    """``text`` safe to show: no format characters, control characters escaped visibly
+    (`\\x1b`), lone surrogates as U+FFFD."""
+    return _CONTROL.sub(_escape_control, strip_format(text))
 
 
 def echo(user_text: str, limit: int = 40, *, lead: str = "", code: bool = True) -> str:
     """User text quoted back in a reply, safe for where it lands. Every echo goes through here.
 
-    Shortened to ``limit`` characters, whitespace collapsed, control characters dropped and every
-    mention broken with a zero-width space. By default it comes back as a complete code span
-    (`` `lead + text` ``): markdown escapes do not apply inside code spans (a backslash would show),
-    so a backtick, the one character that could end the span, is replaced by a look-alike.
+    Shortened to ``limit`` characters, whitespace collapsed, format characters dropped, control
+    characters shown escaped (`\\x1b`) and every mention broken with a zero-width space. By
+    default it comes back as a complete code span (`` `lead + text` ``): markdown escapes do not
+    apply inside code spans (a backslash would show), so a backtick, the one character that
+    could end the span, is replaced by a look-alike.
     ``lead`` is trusted text shown inside the same span (a prefix, ``--``). With ``code=False``
     the text is for plain markdown instead: markdown characters are backslash-escaped.
     """
@@ -56,6 +65,19 @@ def echo(user_text: str, limit: int = 40, *, lead: str = "", code: bool = True) 
 
 def fmt_int(n: int) -> str:
     return f"{n:,}"
+
+
+def and_list(items: list[str]) -> str:
+    """['a'] → 'a'; ['a', 'b', 'c'] → 'a, b and c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def count_of(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 paper', '28 papers', '1,000 job ads': a count always agrees with its noun. Sentences
+    glue counts to nouns, never to descriptions ("28 every paper (final rule) papers")."""
+    return f"{fmt_int(n)} {noun if n == 1 else plural or noun + 's'}"
 
 
 def fmt_pct(share: float | None, digits: int = 1) -> str:

@@ -34,7 +34,7 @@ from trendbot.commands.industry_format import (
     short_source_names,
     source_names,
 )
-from trendbot.commands.parsing import UsageError
+from trendbot.commands.parsing import UsageError, contradiction, is_option, unknown_option
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField
 from trendbot.commands.text import echo
@@ -80,20 +80,39 @@ def _since(word: str, prefix: str) -> str:
         raise UsageError(f"{echo(word, 20)} is not a date.", usage="") from None
 
 
+OPTIONS = ("--since", "--source", "--light", "--dark")
+
+
+class _Once:
+    """One value per setting, remembered with how it was typed: a second, different value
+    (`since 2020 since 2021`, two `source:`) is refused naming both, never silently replaced."""
+
+    def __init__(self, usage: str) -> None:
+        self.usage = usage
+        self.values: dict[str, tuple[str, str]] = {}  # setting → (as typed, value)
+
+    def set(self, setting: str, typed: str, value: str) -> None:
+        old = self.values.get(setting)
+        if old is not None and old[1] != value:
+            raise contradiction(old[0], typed, usage=self.usage)
+        self.values.setdefault(setting, (typed, value))
+
+    def get(self, setting: str) -> str | None:
+        got = self.values.get(setting)
+        return got[1] if got else None
+
+
 def parse(ctx: Context, args: str) -> TrendQuery:
     usage = f"`{ctx.prefix}trend {USAGE}`"
     words = words_of(args)
-    metric: str | None = None
     frameworks: list[str] = []
-    since: str | None = None
-    source: str | None = None
-    themes: set[str] = set()
+    once = _Once(usage)
     i = 0
     while i < len(words):
         w = words[i]
         i += 1
         if w in ("--light", "--dark", "light", "dark"):
-            themes.add(w.lstrip("-"))
+            once.set("theme", f"--{w.lstrip('-')}", w.lstrip("-"))
             continue
         if w in ("since", "from", "--since") or w.startswith(("since:", "--since=")):
             value = w.split(":", 1)[1] if ":" in w else w.split("=", 1)[1] if "=" in w else None
@@ -102,7 +121,7 @@ def parse(ctx: Context, args: str) -> TrendQuery:
                     raise UsageError(f"Since when? e.g. `{ctx.prefix}trend stars since 2020`.")
                 value = words[i]
                 i += 1
-            since = _since(value, ctx.prefix)
+            once.set("since", f"since {value}", _since(value, ctx.prefix))
             continue
         if w in ("--source", "source") or w.startswith(("source:", "--source=")):
             value = w.split(":", 1)[1] if ":" in w else w.split("=", 1)[1] if "=" in w else None
@@ -111,31 +130,33 @@ def parse(ctx: Context, args: str) -> TrendQuery:
                     raise UsageError(f"Which source? e.g. `{ctx.prefix}trend stars source:…`.")
                 value = words[i]
                 i += 1
-            source = value
+            once.set("source", f"source:{value}", value)
             continue
         if w in FILLER or w in ("on", "at"):
             continue
         if _SINCE.match(w):  # a bare year: "!trend stars 2020" reads as since 2020
-            since = _since(w, ctx.prefix)
+            once.set("since", w, _since(w, ctx.prefix))
             continue
-        found = resolve_metric(w) if metric is None else None
-        if found:
-            metric = found
+        if is_option(w):
+            raise unknown_option(w, OPTIONS, usage=usage)
+        found = resolve_metric(w)
+        if found and (once.get("metric") is None or found == once.get("metric")):
+            once.set("metric", w, found)
             continue
         fw = resolve_framework(w)
         if fw:
             if fw not in frameworks:
                 frameworks.append(fw)
             continue
-        if metric is not None and resolve_metric(w):
+        if found:
+            metric = once.get("metric")
             raise UsageError(f"One metric at a time: {echo(metric)} or {echo(w, 30)}.", usage=usage)
         raise UsageError(
             f"I don't know {echo(w, 30)} as a metric or a framework.{suggest(w)} "
             f"`{ctx.prefix}metrics` lists the metrics.",
             usage=usage,
         )
-    if len(themes) > 1:
-        raise UsageError("`--light` and `--dark` contradict each other; give one of them.")
+    metric, since, source = once.get("metric"), once.get("since"), once.get("source")
     if metric is None:
         names = ", ".join(f"`{n}`" for n in load_catalog().names()[:4])
         raise UsageError(
@@ -152,7 +173,7 @@ def parse(ctx: Context, args: str) -> TrendQuery:
                 f"{echo(source, 40)} holds no `{metric}` figures. Sources of it: {have}.",
                 usage=usage,
             )
-    return TrendQuery(metric, tuple(frameworks), since, source, themes.pop() if themes else "dark")
+    return TrendQuery(metric, tuple(frameworks), since, source, once.get("theme") or "dark")
 
 
 @command(

@@ -66,6 +66,30 @@ def busy_error(path: Path | str) -> StoreError:
     )
 
 
+# SQLITE_CORRUPT and SQLITE_NOTADB: the file's pages are not what SQLite wrote.
+_DAMAGE_CODES = (11, 26)
+
+
+def is_damaged(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _DAMAGE_CODES:
+        return True
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text
+
+
+def damaged_error(path: Path | str, exc: sqlite3.Error) -> StoreError:
+    """A trendbot store whose pages are damaged (a disk fault, a copy cut short, a file edited
+    by hand): said apart from another application's file, with what to do, never repaired or
+    rewritten in place."""
+    return StoreError(
+        f"{path} is a trendbot store, but it is damaged ({exc}); trendbot left it as it is. "
+        "Restore it from a backup, or move it aside so trendbot starts a new one (the bundled "
+        "figures come back at once; collected papers and figures are collected again), or "
+        "point TRENDBOT_DB at another file."
+    )
+
+
 def is_read_only(exc: sqlite3.Error) -> bool:
     text = str(exc).lower()
     return "readonly" in text or "read-only" in text or "unable to open" in text

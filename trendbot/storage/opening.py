@@ -15,8 +15,10 @@ from trendbot.storage.connection import (
     StoreError,
     busy_error,
     connect,
+    damaged_error,
     default_db_path,
     is_busy,
+    is_damaged,
     is_read_only,
 )
 from trendbot.storage.seed import seed_is_current
@@ -94,8 +96,9 @@ def inspect_file(path: Path) -> FileCheck:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise StoreError(
-            f"{path} is not a trendbot database ({exc}); trendbot left it untouched. Point "
-            "TRENDBOT_DB at another file."
+            f"{path} is an SQLite file that cannot be read ({exc}), so trendbot cannot tell "
+            "whose it is; it left it untouched. If it is a damaged trendbot store, restore it "
+            "from a backup or move it aside; otherwise point TRENDBOT_DB at another file."
         ) from None
     if ours:
         return FileCheck("trendbot", user_version, tables)
@@ -158,6 +161,8 @@ def open_store(path: Path | str | None = None, *, seed: bool = True) -> Store:
             "write, in a folder you can write."
         ) from None
     except sqlite3.DatabaseError as exc:
+        if check.kind == "trendbot" and is_damaged(exc):
+            raise damaged_error(target, exc) from None
         raise StoreError(
             f"{target} is not a trendbot database ({exc}); trendbot left it untouched. Point "
             "TRENDBOT_DB at another file."

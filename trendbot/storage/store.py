@@ -17,7 +17,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from trendbot.storage.connection import StoreError, busy_error, connect, is_busy
+from trendbot.storage.connection import (
+    StoreError,
+    busy_error,
+    connect,
+    damaged_error,
+    is_busy,
+    is_damaged,
+)
 from trendbot.storage.models import Coverage, Method, Source, Venue, VenueYear
 
 if TYPE_CHECKING:
@@ -103,13 +110,16 @@ class Store:
 
     def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(conn, *args, **kwargs)`` for the query functions of ``storage.paper_queries`` and
-        ``storage.metrics``, with the same lock and busy handling as ``rows``."""
+        ``storage.metrics``, with the same lock and busy handling as ``rows``. A page found
+        damaged while reading is a ``StoreError`` saying so (and what to do), not a traceback."""
         try:
             with self._lock:
                 return fn(self.conn, *args, **kwargs)
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:
             if is_busy(exc):
                 raise busy_error(self.path) from None
+            if is_damaged(exc):
+                raise damaged_error(self.path, exc) from None
             raise
 
     # -- reference tables --------------------------------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from trendbot.commands.normalise import normalise
 from trendbot.commands.parsing import UsageError
 from trendbot.commands.text import echo
 from trendbot.storage import Store
@@ -78,8 +79,10 @@ def describe(store: Store, key: str) -> Topic:
 
 
 def parse_topic(store: Store, text: str, *, prefix: str = "!") -> Topic:
-    """What the user typed → a topic; a ``UsageError`` naming the choices otherwise."""
-    word = " ".join((text or "").split()).strip().lower().strip("`\"'")
+    """What the user typed → a topic; a ``UsageError`` naming the choices otherwise. The text
+    is normalised as every command's is (`Neur<U+200B>IPS`, full-width letters)."""
+    text = normalise(text or "")
+    word = " ".join(text.split()).strip().lower().strip("`\"'")
     if not word:
         raise UsageError(
             f"Which topic? One of {topic_list(prefix)}.",
