@@ -166,7 +166,7 @@ def test_collecting_everything_off_a_terminal_needs_yes(cli_env, seeded):
     assert proc.returncode == 2 and proc.stdout == ""
     assert venue_years > 50 and papers > 10_000
     assert proc.stderr.startswith(
-        "trendbot: trendbot collect papers without --year, --since or --recent collects every "
+        "trendbot: collect papers without --year, --since or --recent collects every "
         f"year: {venue_years} venue-years (10 venues, 2015–"
     )
     assert f"about {papers:,} papers to download and read, taking about " in proc.stderr

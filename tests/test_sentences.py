@@ -270,3 +270,15 @@ def test_a_word_of_another_kind_is_named_as_what_it_is(ctx, line, says):
 def test_the_job_ads_total_is_a_clause_not_another_bracket(ctx):
     line = next(x for x in run(ctx, "!industry").text.splitlines() if x.startswith("**Hacker News"))
     assert ") (" not in line and line.endswith("; 409 job ads in all."), line
+
+
+@pytest.mark.parametrize(
+    "line", ["!table NeurIPS 2019", "!table", "!ratio NeurIPS 2019", "!chart NeurIPS", "!industry"]
+)
+def test_provenance_cites_only_what_the_reply_shows(ctx, line):
+    """`!table` once ended "Method: modern rule (2026-11) · Source: none · collected unknown"
+    for a method with no rows in it: a method with nothing shown has nothing to cite."""
+    reply = run(ctx, line)
+    assert not reply.is_error, reply.text
+    text = "\n".join([reply.text, reply.footer or ""])
+    assert "Source: none" not in text and "collected unknown" not in text, text

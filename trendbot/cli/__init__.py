@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", help="where image and text files are written (default: ./trendbot-out)"
     )
-    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub = parser.add_subparsers(dest="cmd", metavar="command", required=True)
     ask.add_commands(sub)
     bot.add_commands(sub)
     scan.add_commands(sub)

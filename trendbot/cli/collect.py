@@ -76,7 +76,7 @@ def confirm(plan, args: argparse.Namespace) -> int | None:
         return None
     first, last = plan.years
     what = (
-        "trendbot collect papers without --year, --since or --recent collects every year: "
+        "collect papers without --year, --since or --recent collects every year: "
         f"{plan.venue_years:,} venue-years ({len(plan.venues)} venues, {first}–{last}), about "
         f"{plan.papers:,} papers to download and read, taking about {plan.duration()} at the "
         "sources' polite rates."

@@ -195,7 +195,10 @@ def table_command(ctx: Context, args: str) -> Reply:
             f"{r.total_papers},{r.population},{r.source_id},{r.collected_at}"
         )
     body = "\n".join(out)
-    foot = "; ".join(footer(store, m, [r for mm, r in rows if mm is m]) for m in methods)
+    # Provenance of the methods that have rows here: a method with none has nothing to cite.
+    foot = "; ".join(
+        footer(store, m, mine) for m in methods if (mine := [r for mm, r in rows if mm is m])
+    )
     return Reply(
         f"{count_of(len(rows), 'row')}:\n```csv\n{body}\n```\n{foot}",
         command="table " + args.strip() if args.strip() else "table",

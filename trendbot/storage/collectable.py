@@ -56,8 +56,8 @@ VENUES = tuple(CALENDARS)
 
 # What a source needs besides the network, in words a hint can quote.
 NEEDS = {
-    "openreview": "OpenReview credentials (`OPENREVIEW_USERNAME` and `OPENREVIEW_PASSWORD`, "
-    "a free account)",
+    "openreview": "OpenReview credentials (a free account) in `OPENREVIEW_USERNAME` and "
+    "`OPENREVIEW_PASSWORD`",
 }
 PDF_RATE = {"openreview": OPENREVIEW_RATE}
 
