@@ -103,24 +103,6 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
-def _whole(text: str) -> int:
-    text = text.strip()
-    if not (text.isascii() and text.lstrip("+-").isdigit()) or len(text) > 12:
-        raise ValueError(text)
-    return int(text)
-
-
-def positive_int(text: str) -> int:
-    """An argparse ``type=``: a whole number of 1 or more, else one sentence (exit 2)."""
-    try:
-        value = _whole(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {text!r}")
-    return value
-
-
 def seconds(most: float) -> Any:
     """An argparse ``type=``: a number of seconds above 0 and at most ``most``."""
 

@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
+from trendbot.cli import flags
 from trendbot.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
     clean_arg,
-    positive_int,
     printable,
     seconds,
 )
@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the parser is built on every `trendbot` start: nothing heav
 
 BUILTIN_NAMES = ("final", "article", "modern")  # trendbot.collectors.detect.BUILTIN, checked
 DEFAULT_TIMEOUT = 60.0  # pdftext.DEFAULT_TIMEOUT, checked by the tests
+MAX_WORKERS = 64  # as collect papers --workers: more processes than that only wait on each other
 MAX_TIMEOUT = 86400.0  # a day: longer is no limit at all, and overflows the waits below
 
 
@@ -265,9 +266,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     scan.add_argument(
         "--workers",
-        type=positive_int,
+        type=flags.count("worker processes", MAX_WORKERS),
         default=None,
         metavar="N",
-        help="worker processes (default: one per core, at most one per file)",
+        help=f"worker processes, 1 to {MAX_WORKERS} (default: one per core, at most one per file)",
     )
     scan.set_defaults(func=cmd_scan)
