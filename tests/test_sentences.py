@@ -282,3 +282,13 @@ def test_provenance_cites_only_what_the_reply_shows(ctx, line):
     assert not reply.is_error, reply.text
     text = "\n".join([reply.text, reply.footer or ""])
     assert "Source: none" not in text and "collected unknown" not in text, text
+
+
+def test_compare_with_no_research_side_cites_and_spaces_only_what_it_shows(ctx):
+    """Under a method with no counts yet, `!compare` once opened its table with a blank line
+    and ended "Research: none · Industry: …"."""
+    reply = run(ctx, "!compare --method modern")
+    assert not reply.is_error, reply.text
+    table = reply.text.split("```")[1].splitlines()
+    assert table[1].strip() and table[2].startswith("PyPI downloads"), table[:3]
+    assert "none" not in (reply.footer or "") and (reply.footer or "").startswith("Industry: ")

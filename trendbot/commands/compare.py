@@ -540,7 +540,7 @@ def plan_compare(store: Store, q: CompareQuery, *, prefix: str = "!") -> ChartPl
     width = max(len(m.label) for m in measures)
     table = [f"{'':<{width}}  " + "  ".join(f"{fw_name(f):>10}" for f in fws)]
     for i, m in enumerate(measures):
-        if i == len(groups):
+        if i == len(groups) and groups:  # a blank line between research and industry
             table.append("")
         cells = "  ".join(f"{fmt_pct(m.share(f)) if f in m.values else '':>10}" for f in fws)
         table.append(f"{m.label:<{width}}  {cells}")
@@ -569,10 +569,13 @@ def plan_compare(store: Store, q: CompareQuery, *, prefix: str = "!") -> ChartPl
     rows = [r for g in groups for r in g.rows]
     research_sources = source_names(store, (r.source_id for r in rows))
     industry_sources = source_names(store, (v.source_id for v in values))
-    foot = (
-        f"Research: {'; '.join(research_sources) or 'none'} · Industry: "
-        f"{'; '.join(industry_sources) or 'none'} · collected {collected_range(values)}"
-    )
+    # Only the sides that have figures are cited: "Research: none" cites nothing.
+    cited = [
+        f"{side}: {'; '.join(names)}"
+        for side, names in (("Research", research_sources), ("Industry", industry_sources))
+        if names
+    ]
+    foot = " · ".join([*cited, f"collected {collected_range(values)}"] if values else cited)
     fields = [
         EmbedField(
             s.label,
