@@ -164,10 +164,10 @@ PERSISTENT = {
     "github": ("/repos/", Reply.error(502, "Bad Gateway")),
     "clickhouse": ("/", Reply.error(500, "Code: 241. DB::Exception: Memory limit exceeded")),
     "hn": ("/api/v1/search_by_date", Reply.malformed_json()),
-    "stackexchange": ("/2.3/", Reply.rate_limited(retry_after=None)),
+    "stackexchange": ("/2.3/", Reply.error(503, "Service Unavailable")),
     "hf": ("/api/models", Reply.error(503)),
-    "arxiv": ("/api/query", Reply.rate_exceeded_200()),
-}
+    "arxiv": ("/api/query", Reply.truncated(b"<?xml version='1.0'?><feed>" + b"x" * 500)),
+}  # real faults; a source that keeps refusing for its rate is a spent quota (test_quota.py)
 
 
 @pytest.mark.parametrize("collector", sorted(PERSISTENT))

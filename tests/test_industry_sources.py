@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import subprocess
+import time
 from collections import Counter
 
 import pytest
@@ -49,9 +50,11 @@ async def test_github_without_a_token_leaves_what_does_not_fit_for_a_later_run(s
         _, reports = await run(store, srv, world.today, metrics=["github-stars"])
         used = fake.github.quota_used
     gh = reports["github"]
-    assert gh.status == "ok" and used <= 22  # never ran into the limit
+    assert gh.status == "quota" and used <= 22  # never ran into the limit
     skipped = [n for n in gh.notes if "GITHUB_TOKEN" in n]
     assert skipped
+    assert gh.left == [f"star history for {len(skipped)} repo{'s' if len(skipped) > 1 else ''}"]
+    assert gh.resets_at == fake.github.reset  # x-ratelimit-reset
     stored = {fw.id for fw in FRAMEWORKS if series(store, "trendbot-github-star-history",
                                                    "github-stars", fw.id)}  # fmt: skip
     for fw in stored:
@@ -201,7 +204,8 @@ async def test_stackexchange_without_a_key_spreads_a_backfill_over_days(store):
         _, reports = await run(store, srv, world.today, metrics=["stackoverflow-questions"],
                                since=SINCE)  # fmt: skip
         se = reports["stackexchange"]
-        assert se.status == "ok" and fake.se.quota_remaining >= 0
+        assert se.status == "quota" and fake.se.quota_remaining >= 0
+        assert se.resets_at is not None and se.resets_at % 86400 == 0  # midnight UTC
         assert any("left for a later run" in n for n in se.notes)
         stored = series(store, "trendbot-stackexchange", "stackoverflow-questions", "_all")
         newest = world.last_month.isoformat()
@@ -214,7 +218,7 @@ async def test_stackexchange_without_a_key_spreads_a_backfill_over_days(store):
         assert got == n
 
 
-async def test_stackexchange_throttle_violation_beyond_the_cap_fails_in_one_sentence(store):
+async def test_stackexchange_throttle_violation_beyond_the_cap_is_a_spent_quota(store):
     world = World()
     async with Loopback() as srv:
         fake = world.fake(clickhouse=False)
@@ -231,9 +235,10 @@ async def test_stackexchange_throttle_violation_beyond_the_cap_fails_in_one_sent
         _, reports = await run(store, srv, world.today, metrics=["stackoverflow-questions"],
                                since=SINCE)  # fmt: skip
     se = reports["stackexchange"]
-    assert se.status == "failed" and "5 h 26 min" in se.error and "\n" not in se.error
-    assert dump(store.conn) == before
-    assert last_run(store, "stackexchange")[0] == "failed"
+    assert se.status == "quota" and "5 h 26 min" in se.error and "\n" not in se.error
+    assert dump(store.conn) == before  # refused at the first request: nothing to store
+    assert last_run(store, "stackexchange")[0] == "quota"
+    assert abs(se.resets_at - time.time() - 19564) < 60
 
 
 def test_stackexchange_months_from_listed_questions():

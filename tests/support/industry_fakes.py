@@ -406,6 +406,10 @@ class FakeStackExchange:
         self.keys_seen: list[str | None] = []
         self.backoff_next: int | None = None
         self.answered_at: list[float] = []
+        # Answers left before the address is refused whatever quota_remaining said (another
+        # client on the same address spent the day's quota); None: no such limit.
+        self.address_left: int | None = None
+        self.available_in = 19564  # seconds, as the throttle_violation message says
 
     def _reply(self, body: dict, status: int = 200) -> Reply:
         if self.backoff_next is not None:
@@ -441,10 +445,12 @@ class FakeStackExchange:
         self.keys_seen.append(q.get("key"))
         if q.get("site") != "stackoverflow":
             return self.error(400, "bad_parameter", "site is required")
-        if self.quota_remaining <= 0:
+        if self.quota_remaining <= 0 or self.address_left == 0:
             return self.error(502, "throttle_violation", "too many requests from this IP, more "
-                              "requests available in 19564 seconds")  # fmt: skip
+                              f"requests available in {self.available_in} seconds")  # fmt: skip
         self.quota_remaining -= 1
+        if self.address_left is not None:
+            self.address_left -= 1
         m = re.fullmatch(r"/2\.3/tags/([^/]+)/info", request.path)
         if m:
             items = []
@@ -486,10 +492,11 @@ class FakeHub:
         self.counts = counts
         self.models_json = models_json
         self.remaining = 500
+        self.window_left = 120  # seconds until the window resets, as RateLimit's t= says
 
     def _headers(self, extra: tuple = ()) -> tuple:
         return (
-            ("ratelimit", f'"api";r={self.remaining};t=120'),
+            ("ratelimit", f'"api";r={max(0, self.remaining)};t={self.window_left}'),
             ("ratelimit-policy", '"fixed window";"api";q=500;w=300'),
             ("x-powered-by", "huggingface-moon"),
             *extra,
@@ -502,8 +509,14 @@ class FakeHub:
                 "pipeline_tag": "text-generation", "library_name": "transformers",
                 "createdAt": "2025-05-26T09:12:25.000Z"}  # fmt: skip
 
+    def spent(self) -> Reply:
+        """The Hub's 429 once the window's requests are used up (hub-docs rate-limits.md)."""
+        return Reply(429, b"Too Many Requests", self._headers(), "text/plain")
+
     def handle(self, request: web.Request) -> Reply | None:
         q = request.query
+        if request.path in ("/models-json", "/api/models") and self.remaining <= 0:
+            return self.spent()
         if request.path == "/models-json":
             if not self.models_json:
                 return Reply(404, b"Not Found", self._headers(), "text/plain")
@@ -627,6 +640,10 @@ class FakeArxiv:
         for p in sorted(papers, key=lambda p: p.submitted):
             self.by_month.setdefault(p.submitted.date().replace(day=1), []).append(p)
         self.other = other_per_month or {}
+        # Queries answered before arXiv says "Rate exceeded." (HTTP 503 with Retry-After);
+        # None: never.
+        self.answers_left: int | None = None
+        self.retry_after = 600
 
     def feed(self, query: str, start: int, size: int, total: int, papers: list[Paper]) -> bytes:
         """An answer in the 2026 format (tests/fixtures/industry/arxiv_2026_excerpt.xml)."""
@@ -655,6 +672,11 @@ class FakeArxiv:
     def handle(self, request: web.Request) -> Reply | None:
         if request.path != "/api/query":
             return None
+        if self.answers_left is not None:
+            if self.answers_left <= 0:
+                headers = (("Retry-After", str(self.retry_after)),)
+                return Reply(503, b"Rate exceeded.", headers, "text/plain")
+            self.answers_left -= 1
         q = request.query
         query = q.get("search_query", "")
         try:

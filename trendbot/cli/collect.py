@@ -204,6 +204,17 @@ def _summary(report) -> str:
     return f"{name}: {', '.join(parts)}; final rule: {counted}; read now: {report.read_now:,}."
 
 
+def quota_status(run) -> str:
+    """``model counts for 2 frameworks left for later; Hugging Face's quota resets at …``."""
+    from trendbot.cli.collect_industry import QUOTA_OWNER
+    from trendbot.collectors.quota import from_iso, resets_phrase
+
+    name = run.collector.removeprefix("industry:")
+    owner = QUOTA_OWNER.get(name, f"{name}'s")
+    left = ", ".join(run.left) or "the rest"
+    return f"{left} left for later; {owner} quota {resets_phrase(from_iso(run.resets_at))}"
+
+
 def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Every venue-year a paper run touched: its source, last run and outcome, papers and
     failures (a venue-year whose listing failed too, with the failure); then every other
@@ -251,11 +262,13 @@ def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
             print(line, file=out)
         others = store.read(last_runs)
         for run in others:
-            print(
+            line = (
                 f"{run.collector}: last run {(run.finished_at or run.started_at)[:16]}, "
-                f"{run.status}, {run.items:,} items",
-                file=out,
+                f"{run.status}, {run.items:,} items"
             )
+            if run.status == "quota":
+                line += f"; {quota_status(run)}"
+            print(line, file=out)
         if not rows and not others:
             print(
                 "Nothing collected yet: the answers come from the bundled data. Run "

@@ -3,7 +3,9 @@
 Progress goes to stderr (a bar per collector when stderr is a terminal); stdout gets one line per
 collector, or with ``--json`` one JSON object per (metric, framework): the latest date and value
 stored after the run, its source, and the collector's outcome. The exit status is 1 when a
-collector failed (what it had stored before is kept), 2 for a usage error.
+collector failed (what it had stored before is kept), 2 for a usage error. A collector stopped by
+a spent quota did not fail: it stored what it fetched, says what is left and when the quota
+resets, and the exit status stays 0.
 """
 
 from __future__ import annotations
@@ -33,11 +35,35 @@ class IndustryBars:
         self.bars.close(collector, status)
 
 
+# How the quota lines name each source's quota.
+QUOTA_OWNER = {
+    "github": "GitHub's",
+    "stackexchange": "Stack Exchange's",
+    "hf": "Hugging Face's",
+    "arxiv": "arXiv's",
+}
+
+
+def quota_line(report, now: float | None = None) -> str:
+    """``star history for 3 repos left for later; GitHub's quota resets at 14:52, in 52 min``."""
+    from trendbot.collectors.quota import resets_phrase
+
+    owner = QUOTA_OWNER.get(report.collector, f"{report.collector}'s")
+    left = ", ".join(report.left) or "the rest"
+    return f"{left} left for later; {owner} quota {resets_phrase(report.resets_at, now)}"
+
+
 def summary(report) -> str:
     """One line per collector run."""
     name = report.collector
     if report.status == "failed":
         return f"{name}: failed, nothing stored: {report.error}"
+    if report.status == "quota":
+        line = (
+            f"{name}: {quota_line(report)}; stored {_n(report.rows, 'value')} "
+            f"({report.changed:,} new or changed), {_n(report.requests, 'request')}"
+        )
+        return line + _notes(report)
     free = ""
     if report.not_modified:
         free = f", {report.not_modified:,} not modified"
@@ -47,11 +73,15 @@ def summary(report) -> str:
         f"{name}: ok, {_n(report.rows, 'value')} ({report.changed:,} new or changed), "
         f"{_n(report.requests, 'request')}{free}"
     )
-    if report.notes:
-        shown = report.notes[:5]
-        more = len(report.notes) - len(shown)
-        line += "".join(f"\n  {n}" for n in shown) + (f"\n  … and {more} more" if more else "")
-    return line
+    return line + _notes(report)
+
+
+def _notes(report) -> str:
+    if not report.notes:
+        return ""
+    shown = report.notes[:5]
+    more = len(report.notes) - len(shown)
+    return "".join(f"\n  {n}" for n in shown) + (f"\n  … and {more} more" if more else "")
 
 
 def _n(count: int, noun: str) -> str:
@@ -97,6 +127,11 @@ def cmd_collect_industry(args: argparse.Namespace, out: TextIO | None = None) ->
         for report in reports:
             print(summary(report), file=out)
     out.flush()
+    return exit_status(reports)
+
+
+def exit_status(reports) -> int:
+    """1 when a collector failed; a run stopped by a spent quota is not a failure."""
     return common.EXIT_FAILED if any(r.status == "failed" for r in reports) else common.EXIT_OK
 
 

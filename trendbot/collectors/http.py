@@ -10,9 +10,11 @@ down".
 Retries go through tenacity (transient faults only: timeouts, connection errors, 429, 5xx,
 truncated bodies, malformed bodies when the caller asks). A server's requested wait
 (``Retry-After`` in seconds or as an HTTP-date, a rate-limit reset time) is honoured up to the
-source's ``max_wait``; a longer one fails that request at once with a recorded reason instead of
-sleeping for hours. Faults that survive retries raise :class:`FetchError`, whose ``reason`` is one
-sentence a user can read.
+source's ``max_wait``; a longer one means the source's quota is spent: :class:`QuotaSpent` (a
+``FetchError`` of kind ``quota``, with the reset time) is raised at once instead of sleeping for
+hours, as it is when a source keeps refusing for its rate after the retries, and the source is not
+asked again in this run. Faults that survive retries raise :class:`FetchError`, whose ``reason``
+is one sentence a user can read.
 """
 
 from __future__ import annotations
@@ -66,6 +68,19 @@ class FetchError(Exception):
         self.source, self.url, self.kind, self.status = source, url, kind, status
         self.reason = reason
         super().__init__(reason)
+
+
+class QuotaSpent(FetchError):
+    """The source's quota or rate window is spent: it asked for a wait longer than the source's
+    cap, or kept refusing for its rate. Not a fault: what was fetched before stands, and the
+    source is not asked again this run. ``resets_at`` is when the source said it will answer
+    again (epoch seconds), or None when it did not say."""
+
+    def __init__(
+        self, source: str, url: str, reason: str, resets_at: float | None, status: int | None
+    ) -> None:
+        super().__init__(source, url, "quota", reason, status)
+        self.resets_at = float(round(resets_at)) if resets_at is not None else None
 
 
 @dataclass(frozen=True)
@@ -147,6 +162,8 @@ class _SourceState:
     limiter: AsyncLimiter
     semaphore: asyncio.Semaphore
     not_before: float = 0.0  # monotonic time before which no request may start
+    not_before_reason: str = "an earlier rate-limit signal"
+    spent: QuotaSpent | None = None  # once a quota is spent, the source is not asked again
 
 
 class HttpClient:
@@ -303,6 +320,14 @@ class HttpClient:
                 with tries:
                     return await attempt()
         except _Transient as exc:
+            if exc.kind == "rate_limited" and policy.quota:  # still refused: a spent quota
+                resets = time.time() + exc.wait if exc.wait is not None else None
+                reason = (
+                    f"{source} {method} {url}: {exc.reason}, still refused after {attempts} "
+                    "attempts; try again later."
+                )
+                state.spent = QuotaSpent(source, url, reason, resets, exc.status)
+                raise state.spent from None
             raise FetchError(
                 source,
                 url,
@@ -316,10 +341,21 @@ class HttpClient:
         self.stats.faults[kind] += 1
         self.stats._bump(source, f"fault:{kind}")
 
-    def _capped(self, state: _SourceState, url: str, method: str, throttle: Throttle) -> None:
-        """Refuse a wait longer than the source's cap: fail now with the reason, don't sleep."""
+    def _capped(
+        self,
+        state: _SourceState,
+        url: str,
+        method: str,
+        throttle: Throttle,
+        status: int | None = None,
+    ) -> None:
+        """Refuse a wait longer than the source's cap, don't sleep: for a source with a quota,
+        the quota is spent (``QuotaSpent`` with the reset time; the source is not asked again
+        this run); for any other, a fault."""
         policy = state.policy
-        if throttle.wait is not None and throttle.wait > policy.max_wait:
+        if throttle.wait is None or throttle.wait <= policy.max_wait:
+            return
+        if not policy.quota:  # a source without a quota: a fault, as any other
             self._fault(policy.name, "wait_over_cap")
             raise FetchError(
                 policy.name,
@@ -328,7 +364,19 @@ class HttpClient:
                 f"{policy.name} {method} {url}: the source asked trendbot to wait "
                 f"{_duration(throttle.wait)} ({throttle.reason}), longer than the "
                 f"{_duration(policy.max_wait)} cap; try again later.",
+                status,
             )
+        self._fault(policy.name, "quota")
+        state.spent = QuotaSpent(
+            policy.name,
+            url,
+            f"{policy.name} {method} {url}: the source asked trendbot to wait "
+            f"{_duration(throttle.wait)} ({throttle.reason}), longer than the "
+            f"{_duration(policy.max_wait)} cap; try again later.",
+            time.time() + throttle.wait,
+            status,
+        )
+        raise state.spent
 
     async def _attempt(
         self,
@@ -346,9 +394,13 @@ class HttpClient:
     ) -> Fetched:
         policy = state.policy
         source = policy.name
+        if state.spent is not None:  # a spent quota: no request until a later run
+            spent = state.spent
+            raise QuotaSpent(source, url, spent.reason, spent.resets_at, spent.status)
         pause = state.not_before - time.monotonic()
         if pause > 0:
-            self._capped(state, url, method, Throttle(pause, "an earlier rate-limit signal"))
+            reason = f"an earlier answer: {state.not_before_reason}"
+            self._capped(state, url, method, Throttle(pause, reason))
             self.stats.waited_seconds += pause
             await asyncio.sleep(pause)
         client_timeout = aiohttp.ClientTimeout(
@@ -410,11 +462,14 @@ class HttpClient:
             throttle = signal(status, resp_headers, body)
             if throttle is None:
                 continue
-            self._capped(state, url, method, throttle)
             if throttle.retry:
+                self._capped(state, url, method, throttle, status)
                 self._fault(source, "rate_limited")
                 raise _Transient("rate_limited", throttle.reason, throttle.wait, status)
+            # A good answer that spends the last of a quota is kept; the next request to the
+            # source waits, or, past the cap, stops there (``_capped`` in the pause above).
             state.not_before = max(state.not_before, time.monotonic() + (throttle.wait or 0.0))
+            state.not_before_reason = throttle.reason
             break
         if status >= 500:
             self._fault(source, "server_error")

@@ -128,20 +128,33 @@ def stackexchange_backoff(status: int, headers: Mapping[str, str], body: bytes) 
         message = str(data.get("error_message", ""))
         digits = [int(w) for w in message.replace(".", " ").split() if w.isdigit()]
         wait = float(digits[-1]) if digits else None
+        if wait is None and "too many requests" in message.lower():
+            wait = _to_utc_midnight(time.time())  # the day's quota, renewed at midnight UTC
         return Throttle(wait, "Stack Exchange throttle_violation")
     backoff = data.get("backoff")
     if isinstance(backoff, int | float) and backoff > 0:
         return Throttle(float(backoff), "Stack Exchange backoff field", retry=False)
+    if data.get("quota_remaining") == 0 and 200 <= status < 300:
+        # The day's quota is spent with this answer; it is renewed at midnight UTC.
+        return Throttle(_to_utc_midnight(time.time()), "Stack Exchange quota_remaining 0", False)
     return None
+
+
+def _to_utc_midnight(now: float) -> float:
+    """Seconds from ``now`` to the next 00:00 UTC (when Stack Exchange renews a day's quota)."""
+    return 86400.0 - now % 86400.0
 
 
 ARXIV_MIN_WAIT = 3.0  # the arXiv API terms: no more than one request every three seconds
 
 
 def arxiv_rate_exceeded(status: int, headers: Mapping[str, str], body: bytes) -> Throttle | None:
-    """arXiv answers overload with the plain body ``Rate exceeded.``, sometimes with status 200."""
+    """arXiv answers overload with the plain body ``Rate exceeded.``, sometimes with status 200,
+    sometimes 429 or 503 with a ``Retry-After``: the longer of that and arXiv's three seconds."""
     if body.strip()[:20].lower().startswith(b"rate exceeded"):
-        return Throttle(ARXIV_MIN_WAIT, f"arXiv 'Rate exceeded.' body (HTTP {status})")
+        asked = parse_retry_after(_header(headers, "retry-after"))
+        wait = max(ARXIV_MIN_WAIT, asked or 0.0)
+        return Throttle(wait, f"arXiv 'Rate exceeded.' body (HTTP {status})")
     return None
 
 
@@ -194,6 +207,10 @@ class SourcePolicy:
     backoff_max: float = 60.0
     max_wait: float = 300.0  # longest server-requested wait honoured; longer fails the request
     signals: tuple[Signal, ...] = ()
+    # A source with a quota (an hourly or daily allowance, a rate window): a wait beyond
+    # ``max_wait``, or refusals for its rate that outlast the retries, mean the quota is spent —
+    # not a fault: the run keeps what it fetched and leaves the rest for a later run.
+    quota: bool = False
 
 
 # The sources trendbot knows, with manners taken from each one's documented or observed limits
@@ -218,6 +235,7 @@ DEFAULT_POLICIES: dict[str, SourcePolicy] = {
             rate=OPENREVIEW_RATE,
             max_wait=900.0,
             signals=(openreview_rate_limit,),
+            quota=True,
         ),
         SourcePolicy(
             "openreview_v1",
@@ -225,8 +243,11 @@ DEFAULT_POLICIES: dict[str, SourcePolicy] = {
             rate=OPENREVIEW_RATE,
             max_wait=900.0,
             signals=(openreview_rate_limit,),
+            quota=True,
         ),
-        SourcePolicy("github", "GITHUB_BASE_URL", rate=1.0, concurrency=2, max_wait=900.0),
+        SourcePolicy(
+            "github", "GITHUB_BASE_URL", rate=1.0, concurrency=2, max_wait=900.0, quota=True
+        ),
         SourcePolicy("clickhouse", "CLICKHOUSE_BASE_URL", rate=0.5, concurrency=1),
         SourcePolicy("pypistats", "PYPISTATS_BASE_URL", rate=0.4, concurrency=1),  # 30/min
         SourcePolicy("hn_algolia", "HN_ALGOLIA_BASE_URL", rate=2.0),
@@ -236,14 +257,16 @@ DEFAULT_POLICIES: dict[str, SourcePolicy] = {
             rate=1.0,
             concurrency=1,
             signals=(stackexchange_backoff,),
+            quota=True,
         ),
-        SourcePolicy("hf", "HF_BASE_URL", rate=1.0, signals=(hf_ratelimit,)),
+        SourcePolicy("hf", "HF_BASE_URL", rate=1.0, signals=(hf_ratelimit,), quota=True),
         SourcePolicy(
             "arxiv",
             "ARXIV_BASE_URL",
             rate=1 / 3,
             concurrency=1,
             signals=(arxiv_rate_exceeded,),
+            quota=True,
         ),
     )
 }

@@ -21,21 +21,52 @@ class LastRun:
     collector: str
     started_at: str
     finished_at: str | None
-    status: str  # running (or interrupted, if it never finished), ok, partial, failed
+    status: str  # running (or interrupted, if it never finished), ok, partial, quota, failed
     items: int
+    resets_at: str | None = None  # a quota run: when the source's quota resets (ISO, UTC)
+    left: tuple[str, ...] = ()  # a quota run: what it left for later
 
 
 def last_runs(conn: sqlite3.Connection, *, prefix: str = "") -> list[LastRun]:
     """The newest run of every collector (paper runs are per venue-year: `collect --status`
     lists those from the listings), optionally only those whose name starts with ``prefix``."""
     rows = conn.execute(
-        "SELECT r.collector, r.started_at, r.finished_at, r.status, r.items"
+        "SELECT r.collector, r.started_at, r.finished_at, r.status, r.items, r.detail"
         " FROM collection_runs r JOIN (SELECT collector, max(id) AS id FROM collection_runs"
         " WHERE collector NOT IN ('papers', 'seed') AND collector LIKE ? GROUP BY collector) m"
         " ON m.id = r.id ORDER BY r.collector",
         (prefix + "%",),
     ).fetchall()
-    return [LastRun(*r) for r in rows]
+    out = []
+    for *head, detail in rows:
+        quota = _detail(detail).get("quota") if head[3] == "quota" else None
+        quota = quota if isinstance(quota, dict) else {}
+        left = tuple(str(x) for x in quota.get("left") or ())
+        out.append(LastRun(*head, resets_at=quota.get("resets_at"), left=left))
+    return out
+
+
+def _detail(text: str | None) -> dict:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def last_detail(conn: sqlite3.Connection, collector: str) -> tuple[str, dict] | None:
+    """The status and detail of ``collector``'s newest finished run, or None."""
+    row = conn.execute(
+        "SELECT status, detail FROM collection_runs WHERE collector = ?"
+        " AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+        (collector,),
+    ).fetchone()
+    return (row[0], _detail(row[1])) if row else None
+
+
+def quota_resets(conn: sqlite3.Connection, prefix: str) -> list[str]:
+    """When the quotas of collectors whose newest run stopped at one reset (ISO, UTC)."""
+    return [r.resets_at for r in last_runs(conn, prefix=prefix) if r.resets_at]
 
 
 def last_finished(conn: sqlite3.Connection, prefix: str) -> str | None:

@@ -12,7 +12,9 @@ seconds as its terms ask:
   never searched for, and a new framework needs no code).
 
 arXiv answers overload with ``Rate exceeded.``, sometimes with status 200: the shared client
-retries it after a pause. An error is an Atom feed with one entry titled "Error"; it fails the
+retries it after a pause. When arXiv goes on refusing (or asks for a wait beyond the cap), the
+quota is spent: the months read so far are stored, the rest are left for the next run, which
+reads only months not stored. An error is an Atom feed with one entry titled "Error"; it fails the
 run with arXiv's message. A month is read once it has ended (submissions keep arriving), and a
 stored month is never read again.
 """
@@ -23,7 +25,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from trendbot.collectors.http import check_xml
+from trendbot.collectors.http import QuotaSpent, check_xml
 from trendbot.collectors.industry.base import (
     Collected,
     Job,
@@ -161,7 +163,7 @@ async def _candidates(job: Job, query: str) -> list[dict[str, str]]:
 
 
 async def collect(job: Job) -> Collected:
-    out = Collected()
+    out = job.out
     if not job.wants("arxiv-mentions"):
         return out
     fws = tuple(job.frameworks)
@@ -172,17 +174,33 @@ async def collect(job: Job) -> Collected:
     needed = missing_months(stored, first, last)
     job.plan(len(needed))
     clause = mentions_clause(fws)
-    for month in needed:
-        day = month.isoformat()
-        if "_all" in series and day not in stored["_all"]:
-            total, _ = await _query(job, month_query(month), 0, 1)
-            out.rows.append(MetricRow(SOURCE.id, "arxiv-mentions", "_all", day, total, METHOD_ALL))
-        wanted = tuple(f for f in fws if day not in stored[f.id])
-        if wanted and clause is not None:
-            counts = count_mentions(await _candidates(job, month_query(month, clause)), wanted)
-            out.rows += [
-                MetricRow(SOURCE.id, "arxiv-mentions", fw, day, n, METHOD)
-                for fw, n in counts.items()
-            ]
+    for i, month in enumerate(needed):
+        try:
+            await _month(job, month, series, stored, fws, clause, out)
+        except QuotaSpent:
+            n = len(needed) - i
+            out.leave(f"{n} month{'s' if n > 1 else ''} of submissions")
+            raise
         job.advance()
     return out
+
+
+async def _month(
+    job: Job,
+    month: dt.date,
+    series: list[str],
+    stored: dict[str, set[str]],
+    fws: tuple[Framework, ...],
+    clause: str | None,
+    out: Collected,
+) -> None:
+    day = month.isoformat()
+    if "_all" in series and day not in stored["_all"]:
+        total, _ = await _query(job, month_query(month), 0, 1)
+        out.rows.append(MetricRow(SOURCE.id, "arxiv-mentions", "_all", day, total, METHOD_ALL))
+    wanted = tuple(f for f in fws if day not in stored[f.id])
+    if wanted and clause is not None:
+        counts = count_mentions(await _candidates(job, month_query(month, clause)), wanted)
+        out.rows += [
+            MetricRow(SOURCE.id, "arxiv-mentions", fw, day, n, METHOD) for fw, n in counts.items()
+        ]

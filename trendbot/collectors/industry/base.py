@@ -13,7 +13,14 @@ Two kinds of trouble are kept apart:
   refused token) raises ``FetchError`` or ``SourceFault``: the whole run fails, the store stays
   as it was;
 - an **absence** (a repository or package the source does not know, a framework without a Hub
-  tag, a month without a thread) is an answer: that series gets nothing this run, with a note.
+  tag, a month without a thread) is an answer: that series gets nothing this run, with a note;
+- a **spent quota** (``QuotaSpent``: GitHub's hour, Stack Exchange's day, the Hub's window,
+  arXiv's ``Rate exceeded.``) is neither: the collector names what it leaves for later
+  (``Collected.later``) and lets the exception go; the runner saves what it collected so far
+  (``Job.out``) in one transaction, as for a complete run, and records the run as ``quota``.
+  A collector only ever adds complete results to ``out``, so what is saved is never half a
+  value; ``Collected.resume`` is handed to the next run (``Job.resume``) so that it goes on
+  where this one stopped.
 """
 
 from __future__ import annotations
@@ -77,6 +84,15 @@ class Collected:
     etags: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
+    later: list[str] = field(default_factory=list)  # work a spent quota leaves for a later run
+    resets_at: float | None = None  # when that quota resets (epoch seconds), if known
+    resume: dict[str, Any] = field(default_factory=dict)  # for the next run, after a quota
+
+    def leave(self, what: str, resets_at: float | None = None) -> None:
+        """Leave ``what`` ("star history for 3 repos") for a run after the quota resets."""
+        self.later.append(what)
+        if resets_at is not None:
+            self.resets_at = resets_at
 
     def skip(self, metric: str, framework: str, why: str) -> None:
         self.skipped.append(Skip(metric, framework, why))
@@ -110,6 +126,10 @@ class Job:
     pseudo: bool = True  # also the pseudo-series (_all, _ml)
     progress: Progress = field(default_factory=Progress)
     reader: Callable[..., Awaitable[Any]] | None = None
+    # What the collector has found so far: saved even when a spent quota stops it.
+    out: Collected = field(default_factory=Collected)
+    # ``Collected.resume`` of the last run when that run stopped at a spent quota, else None.
+    resume: dict[str, Any] | None = None
 
     def wants(self, metric: str) -> bool:
         return metric in self.metrics

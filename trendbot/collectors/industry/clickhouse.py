@@ -151,7 +151,7 @@ def daily_by_framework(
 
 
 async def collect(job: Job) -> Collected:
-    out = Collected()
+    out = job.out
     packages = {normalise_package(f.pypi_main): f.id for f in job.frameworks if f.pypi_main}
     job.plan(1)
     spans = {

@@ -13,7 +13,12 @@ Every request is conditional: the ETag of the last answer is sent, and a 304 cos
 unchanged repository therefore costs nothing, and its values are carried to today's date from
 the stored ones. Without ``GITHUB_TOKEN`` GitHub allows 60 requests an hour: the snapshot of
 every framework fits, and a star-history backfill that would not fit in what is left this hour
-is left for a later run (with a note) instead of failing the run.
+is left for a later run instead of being started. When the hour's quota runs out anyway (a 403
+or 429 with ``x-ratelimit-remaining: 0``, or a ``0`` on the last good answer), the run stops
+asking GitHub, keeps every complete answer it had (``Job.out``) and names what is left and when
+the quota resets (``x-ratelimit-reset``): the run is a ``quota`` run, not a failure. The next run
+starts again from the first repository; what was stored answers 304 (free), so it pays only for
+what is left.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import math
 from typing import Any
 from urllib.parse import urlencode
 
-from trendbot.collectors.http import Fetched
+from trendbot.collectors.http import Fetched, QuotaSpent
 from trendbot.collectors.industry.base import (
     Collected,
     Job,
@@ -175,11 +180,16 @@ class _Budget:
 
     def __init__(self) -> None:
         self.remaining: int | None = None
+        self.resets_at: float | None = None  # x-ratelimit-reset, epoch seconds
+        self.left: list[str] = []  # repositories whose star history waits for a later hour
 
     def saw(self, fetched: Fetched) -> None:
         raw = fetched.headers.get("x-ratelimit-remaining")
         if raw is not None and raw.strip().isdigit():
             self.remaining = int(raw)
+        reset = (fetched.headers.get("x-ratelimit-reset") or "").strip()
+        if reset.isdigit():
+            self.resets_at = float(reset)
 
 
 def _key(job: Job, path: str, params: dict[str, Any]) -> str:
@@ -213,15 +223,38 @@ async def collect(job: Job) -> Collected:
     headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    out = Collected()
+    out = job.out
     budget = _Budget()
     frameworks = list(job.frameworks)
     job.plan(len(frameworks))
     for i, fw in enumerate(frameworks):
         later = len(frameworks) - i - 1
-        await _framework(job, fw, headers, budget, later, out)
+        try:
+            await _framework(job, fw, headers, budget, later, out)
+        except QuotaSpent:
+            _leave(job, out, budget, frameworks[i:])
+            raise
         job.advance()
+    _leave(job, out, budget, [])
     return out
+
+
+def _leave(job: Job, out: Collected, budget: _Budget, stopped: list[Framework]) -> None:
+    """Name what the hour's quota leaves for later: the star histories not collected and the
+    repositories whose counts were not reached."""
+    got = {(r.source_id, r.framework) for r in out.rows}
+    history = list(budget.left)
+    if job.wants("github-stars"):
+        history += [f.id for f in stopped if (HISTORY.id, f.id) not in got]
+    counts = [f.id for f in stopped if (SNAPSHOT.id, f.id) not in got]
+    if counts and any(job.wants(m) for m in METRICS):
+        out.leave(f"counts for {_repos(len(counts))}", budget.resets_at)
+    if history:
+        out.leave(f"star history for {_repos(len(set(history)))}", budget.resets_at)
+
+
+def _repos(n: int) -> str:
+    return f"{n} repo" if n == 1 else f"{n} repos"
 
 
 async def _framework(
@@ -229,12 +262,11 @@ async def _framework(
 ) -> None:
     repo = fw.github_repo
     history = job.wants("github-stars")
-    backfill = history and await job.read(db.date_span, HISTORY.id, "github-stars", fw.id) is None
     counts = None
     if history or any(job.wants(m) for m in REPO_FIELDS):
-        # A star-history backfill is budgeted from the repository's age, which a 304 does not
-        # repeat: then the repository is asked for unconditionally.
-        counts = await _repo(job, fw, headers, budget, out, conditional=not backfill)
+        # Always conditional: a run after a spent quota repeats nothing that had succeeded (a
+        # 304 is free); a star-history backfill is budgeted from its first page's Link header.
+        counts = await _repo(job, fw, headers, budget, out)
         if counts is None:
             return  # the repository is gone: nothing else to ask about it
     if job.wants("github-contributors"):
@@ -355,6 +387,10 @@ async def _history(
     key = _key(job, path, first)
     stored_span = await job.read(db.date_span, HISTORY.id, "github-stars", fw.id)
     etag = (await job.read(db.etags, [key])).get(key) if stored_span else None
+    pages = pages_for(created_at, job.today) if created_at else 1
+    if stored_span is None and not _fits(budget, pages, reserve):
+        _later(out, budget, fw, repo, pages)  # a backfill that does not fit: not even one page
+        return
     fetched = await _get(job, path, first, hist_headers, etag, budget)
     if fetched.not_modified:
         return
@@ -377,14 +413,11 @@ async def _history(
         out.rows += transform_history(fw, weeks, job.today, start=int(anchor.value))
         _keep(out, key, fetched)
         return
-    # A backfill: every page back to the first week.
-    need = pages_for(created_at, job.today) - 1
-    if budget.remaining is not None and need > budget.remaining - reserve:
-        out.skip(
-            "github-stars", fw.id,
-            f"the star history of {repo} needs about {need + 1} requests and GitHub allows "
-            f"{budget.remaining} more this hour; set GITHUB_TOKEN, or a later run collects it",
-        )  # fmt: skip
+    # A backfill: every page back to the first week (the Link header names the last).
+    last = page_of(links.get("last", "")) if "last" in links else None
+    need = (last or pages_for(created_at, job.today)) - 1
+    if not _fits(budget, need, reserve):
+        _later(out, budget, fw, repo, need + 1)
         return
     everything = list(weeks)
     url: str | None = nxt
@@ -402,6 +435,20 @@ async def _history(
         url = _next_page(parse_links(page.headers.get("Link")), path, chunk, pages)
     out.rows += transform_history(fw, everything, job.today)
     _keep(out, key, fetched)
+
+
+def _fits(budget: _Budget, requests: int, reserve: int) -> bool:
+    return budget.remaining is None or requests <= budget.remaining - reserve
+
+
+def _later(out: Collected, budget: _Budget, fw: Framework, repo: str, requests: int) -> None:
+    """A star-history backfill that does not fit in what is left of the hour: a later run's."""
+    out.notes.append(
+        f"github-stars {fw.id}: the star history of {repo} needs about {requests} requests and "
+        f"GitHub allows {budget.remaining} more this hour; set GITHUB_TOKEN, or a later run "
+        "collects it"
+    )
+    budget.left.append(fw.id)
 
 
 def _next_page(links: dict[str, str], path: str, chunk: list, page: int) -> str | None:

@@ -209,7 +209,7 @@ def _capped(found: dict[str, dict], nb_hits: int) -> bool:
 
 
 async def collect(job: Job) -> Collected:
-    out = Collected()
+    out = job.out
     if not job.wants("hn-hiring"):
         return out
     series = [f.id for f in job.frameworks] + (list(PSEUDO) if job.pseudo else [])

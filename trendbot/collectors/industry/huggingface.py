@@ -9,14 +9,16 @@ endpoint behind the Hub's own model list, ``GET /models-json?library={tag}``, wh
 
 A framework with two tags (keras and tf-keras) gets the sum of the two counts; one with no tag
 (mxnet) is skipped. ``HF_TOKEN`` raises the rate limit; 429s carry a ``RateLimit`` header that
-the shared client reads.
+the shared client reads: a window that resets within the source's cap is waited for, a longer
+one is a spent quota. Then the frameworks counted so far are stored, the others are left for
+later, and the next run on the same day counts only those (a count is one a day).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from trendbot.collectors.http import FetchError
+from trendbot.collectors.http import FetchError, QuotaSpent
 from trendbot.collectors.industry.base import (
     Collected,
     Job,
@@ -26,6 +28,7 @@ from trendbot.collectors.industry.base import (
     load_json,
     parse_links,
 )
+from trendbot.storage import metrics as db
 from trendbot.storage.metrics import MetricRow
 
 NAME = "hf"
@@ -74,6 +77,8 @@ async def count_tag(job: Job, tag: str, headers: dict[str, str]) -> tuple[int, s
             NAME, "/models-json", params={"library": tag}, headers=headers,
             check=check_json_like, ok_statuses=(400, 404),
         )  # fmt: skip
+    except QuotaSpent:
+        raise  # the Hub's window is spent: paging would be refused too
     except FetchError:
         fetched = None  # the web endpoint is not the API: on any fault, count by paging
     if fetched is not None and fetched.status == 200:
@@ -98,7 +103,7 @@ async def count_tag(job: Job, tag: str, headers: dict[str, str]) -> tuple[int, s
 
 
 async def collect(job: Job) -> Collected:
-    out = Collected()
+    out = job.out
     if not job.wants("hf-models"):
         return out
     token = job.secret("HF_TOKEN", "the Hub's anonymous rate limit applies")
@@ -109,11 +114,19 @@ async def collect(job: Job) -> Collected:
     for fw in job.frameworks:
         if not fw.huggingface:
             out.skip("hf-models", fw.id, "frameworks.json names no Hub tag")
+    if job.resume is not None:  # after a spent quota: today's counts already stored stand
+        stored = await job.read(db.stored_dates, SOURCE.id, "hf-models", [f.id for f in frameworks])
+        frameworks = [f for f in frameworks if job.today.isoformat() not in stored[f.id]]
     job.plan(sum(len(f.huggingface) for f in frameworks))
-    for fw in frameworks:
+    for i, fw in enumerate(frameworks):
         total, methods = 0, []
         for tag in fw.huggingface:
-            counted = await count_tag(job, tag, headers)
+            try:
+                counted = await count_tag(job, tag, headers)
+            except QuotaSpent:
+                n = len(frameworks) - i
+                out.leave(f"model counts for {n} framework{'s' if n > 1 else ''}")
+                raise
             job.advance()
             if counted is None:
                 break

@@ -64,7 +64,7 @@ def parse_overall(body: Any, package: str) -> dict[dt.date, int]:
 
 
 async def collect(job: Job) -> Collected:
-    out = Collected()
+    out = job.out
     frameworks = [f for f in job.frameworks if f.pypi_main]
     job.plan(len(frameworks))
     daily: dict[str, dict[dt.date, int]] = {}

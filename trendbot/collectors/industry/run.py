@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from trendbot.collectors.http import FetchError, HttpClient
+from trendbot.collectors import quota
+from trendbot.collectors.http import FetchError, HttpClient, QuotaSpent
 from trendbot.collectors.industry import (
     arxiv,
     clickhouse,
@@ -113,6 +114,8 @@ class RunReport:
     error: str | None = None
     data_version: int | None = None
     results: list[Result] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)  # quota: what is left for a later run
+    resets_at: float | None = None  # quota: when the source's quota resets (epoch seconds)
 
 
 class UsageError(ValueError):
@@ -260,7 +263,10 @@ class _Runner:
             f"industry:{name}",
             {"metrics": sorted(metrics), "frameworks": [f.id for f in self.frameworks]},
         )
-        collected = Collected()
+        last = await self.db(runs.last_detail, self.store.conn, f"industry:{name}")
+        resume = None
+        if last is not None and last[0] == "quota":
+            resume = last[1].get("resume") if isinstance(last[1].get("resume"), dict) else {}
         job = Job(
             name=name,
             http=http,
@@ -272,9 +278,16 @@ class _Runner:
             pseudo=self.pseudo,
             progress=self.progress,
             reader=self.read,
+            resume=resume,
         )
+        collected = job.out
         try:
-            collected = await module.collect(job)
+            spent: QuotaSpent | None = None
+            try:
+                collected = await module.collect(job)
+            except QuotaSpent as exc:  # not a fault: keep what was fetched, leave the rest
+                spent, collected = exc, job.out
+                log.info("%s: quota spent: %s", name, exc.reason)
             sources = [
                 s.row({k: without_password(v) for k, v in self.settings.source_urls.items()})
                 for s in module.SOURCES
@@ -285,6 +298,15 @@ class _Runner:
             report.status = "ok"
             report.rows, report.changed = outcome.rows, outcome.changed
             report.data_version = outcome.data_version
+            if spent is not None or collected.later:
+                report.status = "quota"
+                report.left = list(collected.later) or ["the rest"]
+                # The collector's own reading (GitHub's x-ratelimit-reset) is exact.
+                report.resets_at = collected.resets_at
+                if report.resets_at is None and spent is not None:
+                    report.resets_at = spent.resets_at
+                if spent is not None:
+                    report.error = spent.reason
         except FetchError as exc:
             report.status, report.error = "failed", exc.reason
         except (SourceFault, ConfigError) as exc:  # ConfigError: a base URL setting, named
@@ -300,12 +322,14 @@ class _Runner:
             report.requests = stats.get("requests", 0) - before[0]
             report.not_modified = stats.get("not_modified", 0) - before[1]
             report.notes = list(collected.notes)
-            await asyncio.shield(self._finish(run_id, report, http))
+            await asyncio.shield(self._finish(run_id, report, http, collected.resume))
             self.progress.done(name, report.status)
         report.results = await self.db(self._results, module, report, collected)
         return report
 
-    async def _finish(self, run_id: int, report: RunReport, http: HttpClient) -> None:
+    async def _finish(
+        self, run_id: int, report: RunReport, http: HttpClient, resume: dict[str, Any]
+    ) -> None:
         detail = {
             "status": report.status,
             "rows": report.rows,
@@ -317,6 +341,9 @@ class _Runner:
             "data_version": report.data_version,
             "http": dict(http.stats.per_source.get(http_source(report.collector), {})),
         }
+        if report.status == "quota":
+            detail["quota"] = {"resets_at": quota.iso(report.resets_at), "left": report.left}
+            detail["resume"] = resume
         await self.db(runs.finish_run, self.store.conn, run_id, report.status, report.rows, detail)
 
     def _results(self, module: ModuleType, report: RunReport, collected: Collected) -> list[Result]:
@@ -334,7 +361,7 @@ class _Runner:
             for fw in series:
                 latest = _latest(self.store, [s.id for s in module.SOURCES], metric, fw)
                 status, error = report.status, report.error
-                if status == "ok" and (metric, fw) in skipped:
+                if status in ("ok", "quota") and (metric, fw) in skipped:
                     status, error = "skipped", skipped[(metric, fw)]
                 out.append(
                     Result(

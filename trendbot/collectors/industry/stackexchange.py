@@ -16,14 +16,22 @@ A backfill is planned to cost little:
 
 The API's ``backoff`` field and its ``throttle_violation`` error are obeyed by the shared HTTP
 client (``stackexchange_backoff``). A daily run after a month ends makes one request per series.
+
+A quota that runs out mid-run (``throttle_violation`` "more requests available in N seconds", or
+``quota_remaining: 0`` on the last answer) stops the run: the months it counted are stored, the
+rest are left for later with the time the quota comes back, and the run is a ``quota`` run. The
+tag sizes it asked for travel to the next run (``Collected.resume``), which asks for nothing
+again: stored months are never asked for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from typing import Any
 
+from trendbot.collectors.http import QuotaSpent
 from trendbot.collectors.industry.base import (
     Collected,
     Job,
@@ -155,7 +163,7 @@ async def _get(
 
 
 async def collect(job: Job) -> Collected:
-    out = Collected()
+    out = job.out
     if not job.wants("stackoverflow-questions"):
         return out
     tags: dict[str, str | None] = {}
@@ -181,7 +189,10 @@ async def collect(job: Job) -> Collected:
     )
     base = {"site": SITE, **({"key": key} if key else {})}
     plan, quota, sizes = _Plan(), None, {}
-    if any(len(ms) > 1 for ms in needed.values()):
+    kept = (job.resume or {}).get("sizes")
+    if isinstance(kept, dict):  # after a spent quota: the sizes the last run asked for
+        sizes = {str(t): int(n) for t, n in kept.items() if isinstance(n, int)}
+    elif any(len(ms) > 1 for ms in needed.values()):
         wanted = sorted({t for s, t in tags.items() if t and s in needed})
         if wanted:
             path = f"/2.3/tags/{';'.join(wanted)}/info"
@@ -202,17 +213,39 @@ async def collect(job: Job) -> Collected:
             plan.monthly += [(s, tag, m) for m in ms]
     if quota is not None and plan.cost() > quota - RESERVE:
         plan.trim(max(0, quota - RESERVE))
+    out.resume = {"sizes": sizes}
     job.plan(plan.cost())
-    for s, tag, ms, _ in plan.listed:
-        counts = await _listed(job, base, tag, ms)
-        out.rows += [_row(s, m, n, METHOD_LISTED) for m, n in counts.items()]
-    await _monthly(job, base, plan.monthly, out)
+    try:
+        for s, tag, ms, _ in plan.listed:
+            counts = await _listed(job, base, tag, ms)
+            out.rows += [_row(s, m, n, METHOD_LISTED) for m, n in counts.items()]
+        await _monthly(job, base, plan.monthly, out)
+    except QuotaSpent:
+        _leave(out, needed, None)
+        raise
     for s, n in plan.left.items():
         out.notes.append(
             f"stackoverflow-questions {s}: {n} older months left for a later run (the day's "
             "Stack Exchange quota)"
         )
+    if plan.left:
+        _leave(out, needed, _next_midnight(time.time()))
     return out
+
+
+def _next_midnight(now: float) -> float:
+    """The next 00:00 UTC (epoch seconds), when Stack Exchange renews a day's quota."""
+    return float((int(now) // 86400 + 1) * 86400)
+
+
+def _leave(out: Collected, needed: dict[str, list[dt.date]], resets: float | None) -> None:
+    """Name the months a spent quota leaves: those neither stored nor counted this run."""
+    got = {(r.framework, r.date) for r in out.rows}
+    left = sum(1 for s, ms in needed.items() for m in ms if (s, m.isoformat()) not in got)
+    series = sum(1 for s, ms in needed.items() if any((s, m.isoformat()) not in got for m in ms))
+    if left:
+        months_ = "1 month" if left == 1 else f"{left} months"
+        out.leave(f"{months_} of questions over {series} series", resets)
 
 
 def _row(series: str, month: dt.date, value: int, method: str) -> MetricRow:
