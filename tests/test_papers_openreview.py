@@ -12,6 +12,7 @@ from aiohttp import web
 
 from tests.support.loopback import Loopback, Reply
 from tests.support.papers_support import fixture, loopback_client, study_totals
+from trendbot.collectors import policy as orv_policy
 from trendbot.collectors.papers import openreview as orv
 from trendbot.collectors.papers.base import CollectError
 
@@ -167,6 +168,34 @@ async def test_rate_limit_429_waits_for_reset_time():
             listing = await orv.fetch_listing(http, "ICLR", 2024)
     assert listing.main_count == 2
     assert calls[1] - calls[0] >= 0.15  # waited for resetTime (second resolution), not backoff
+
+
+async def test_a_spent_rate_limit_is_reported_with_its_reset_time_and_asked_no_more():
+    """The real 429 (an hour's allowance spent): no hour of sleeping, no hammering — the listing
+    stops with the reset time, local and relative, and OpenReview is not asked again."""
+    body = copy.deepcopy(ERRORS["rate_limit_429"])
+    reset = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 3613))
+    body["details"]["resetTime"] = reset + ".212Z"
+    async with Loopback() as srv:
+        srv.handler("/login", login_ok)
+        srv.route("/notes", Reply.json(body, 429))
+        async with loopback_client(srv, env=CREDS) as http:
+            with pytest.raises(CollectError) as err:
+                await orv.fetch_listing(http, "ICLR", 2024)
+            with pytest.raises(CollectError) as again:
+                await orv.fetch_listing(http, "ICLR", 2025)
+    assert len(srv.hits("/notes")) == 1
+    text = str(err.value)
+    assert "quota is spent (listing ICLR 2024)" in text and ", in 1 h 01 min" in text
+    assert "resets at " in text and "a run after that collects it" in text
+    assert "quota is spent (listing ICLR 2025)" in str(again.value)
+
+
+def test_openreview_429_without_reset_time_reads_the_message():
+    message = ERRORS["rate_limit_429"]["message"]
+    body = json.dumps({"name": "RateLimitError", "message": message, "status": 429}).encode()
+    throttle = orv_policy.openreview_rate_limit(429, {}, body)
+    assert throttle is not None and throttle.wait == 60 * 60 + 13
 
 
 async def test_v1_2018_decisions_from_direct_replies():

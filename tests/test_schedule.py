@@ -54,6 +54,36 @@ async def test_a_due_collection_runs_in_a_child_and_then_is_not_due(tmp_path):
     store.close()
 
 
+async def test_a_quota_run_is_no_failure_and_the_next_run_comes_after_the_reset(tmp_path):
+    store = open_store(tmp_path / "s.db")
+    resets: list[str] = []
+    schedule = schedule_for(store, every=6 * 3600.0, quota_resets=lambda: resets)
+    record = await schedule.run_once()  # a run that stopped at a quota exits 0
+    assert record.outcome == "ok"
+    assert 6 * 3600 - 100 < schedule.seconds_until_due() <= 6 * 3600
+    soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 52 * 60))
+    resets.append(soon)  # GitHub's hour resets in 52 min: the next run comes a minute later
+    assert 52 * 60 < schedule.seconds_until_due() <= 53 * 60 + 5
+    resets[:] = ["2000-01-01T00:00:00Z"]  # a reset before the last run: the interval holds
+    assert 6 * 3600 - 100 < schedule.seconds_until_due() <= 6 * 3600
+    store.close()
+
+
+def test_quota_resets_are_read_from_the_newest_quota_runs(tmp_path):
+    from trendbot.storage.runs import finish_run, quota_resets, start_run
+
+    store = open_store(tmp_path / "s.db")
+    quota = {"quota": {"resets_at": "2026-12-05T14:52:00Z", "left": ["star history for 3 repos"]}}
+    for name, status, detail in (("industry:github", "quota", quota), ("industry:hn", "ok", {})):
+        finish_run(store.conn, start_run(store.conn, name), status, 1, detail)
+    assert quota_resets(store.conn, "industry") == ["2026-12-05T14:52:00Z"]
+    (gh,) = [r for r in last_runs(store.conn, prefix="industry") if r.status == "quota"]
+    assert gh.left == ("star history for 3 repos",)
+    finish_run(store.conn, start_run(store.conn, "industry:github"), "ok", 1, {})
+    assert quota_resets(store.conn, "industry") == []  # the next run finished the work
+    store.close()
+
+
 async def test_the_loop_never_blocks_and_stop_ends_a_running_collection(tmp_path):
     store = open_store(tmp_path / "s.db")
     schedule = schedule_for(store, sleep=30.0, first_delay=0.0)

@@ -150,7 +150,7 @@ class TrendBotMixin:
             log.info("no industry collector in this installation; COLLECT_EVERY is ignored")
             return
         from trendbot.bot.schedule import CollectionSchedule, collector_command
-        from trendbot.storage.runs import last_finished
+        from trendbot.storage.runs import last_finished, quota_resets
 
         store = self.core.store
         self.collections = CollectionSchedule(
@@ -158,6 +158,7 @@ class TrendBotMixin:
             command=collector_command(store.path, "industry", "--no-progress"),
             last_finished=lambda: store.read(last_finished, "industry"),
             on_done=store.refresh,
+            quota_resets=lambda: store.read(quota_resets, "industry"),
         )
         self.collections.start()
         log.info("industry collections scheduled every %.1f h", every / 3600)

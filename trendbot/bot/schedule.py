@@ -6,7 +6,10 @@ the bot's event loop or its memory, a crash in a collector cannot take the bot d
 store (WAL, short transactions) lets the bot keep answering meanwhile. A run is due when the last
 one finished (whatever its outcome) longer than the interval ago, so restarts do not re-run a
 collection that just finished, and a source that is down is not retried more often than the
-schedule says. Papers are collected by ``trendbot collect papers`` on its own timer
+schedule says. A source stopped by a spent quota (GitHub's hour, Stack Exchange's day) is not a
+failure: the run exits 0, and the next run comes when that quota resets, if that is sooner than
+the interval (``quota_resets``), so that a backfill spread over quotas goes on as soon as it can,
+never before. Papers are collected by ``trendbot collect papers`` on its own timer
 (``deploy/trendbot-collect.timer``): reading thousands of PDFs is not a job for the bot's host
 process.
 """
@@ -29,6 +32,7 @@ log = logging.getLogger("trendbot.bot.schedule")
 
 FIRST_DELAY = 60.0  # after startup: let the gateway and the first commands settle
 TAIL_LINES = 5
+QUOTA_MARGIN = 60.0  # after a quota's reset time, before the next run (clocks differ)
 
 
 @dataclass
@@ -58,8 +62,10 @@ class CollectionSchedule:
         on_done: Callable[[], None] = lambda: None,
         first_delay: float = FIRST_DELAY,
         max_runtime: float | None = None,
+        quota_resets: Callable[[], Sequence[str]] = lambda: (),
     ) -> None:
         self.every = every
+        self.quota_resets = quota_resets  # ISO instants (UTC) when spent quotas reset
         self.command = list(command)
         self.last_finished = last_finished
         self.on_done = on_done
@@ -107,7 +113,14 @@ class CollectionSchedule:
             finished = datetime.fromisoformat(last).replace(tzinfo=UTC).timestamp()
         except ValueError:
             return 0.0
-        return max(0.0, finished + self.every - now)
+        due = finished + self.every
+        for text in self.quota_resets():  # a quota that resets sooner: go on then
+            with contextlib.suppress(ValueError):
+                reset = datetime.fromisoformat(text.replace("Z", "+00:00"))
+                reset = reset if reset.tzinfo else reset.replace(tzinfo=UTC)
+                if reset.timestamp() > finished:  # a reset already past says nothing new
+                    due = min(due, reset.timestamp() + QUOTA_MARGIN)
+        return max(0.0, due - now)
 
     async def _loop(self) -> None:
         await asyncio.sleep(self.first_delay)

@@ -177,12 +177,19 @@ def openreview_rate_limit(status: int, headers: Mapping[str, str], body: bytes) 
     """OpenReview's 429 is JSON: ``{"name": "RateLimitError", "details": {"resetTime": ISO}}``."""
     if status != 429:
         return None
-    details = (_json_object(body) or {}).get("details") or {}
+    data = _json_object(body) or {}
+    details = data.get("details") or {}
     reset = details.get("resetTime") if isinstance(details, dict) else None
     if isinstance(reset, str):
         with contextlib.suppress(ValueError):
             when = datetime.fromisoformat(reset.replace("Z", "+00:00"))
             return Throttle(max(0.0, when.timestamp() - time.time()), "OpenReview RateLimitError")
+    # Without resetTime, the message says it: "Please try again in 60 minutes and 13 seconds".
+    found = re.search(r"try again in (?:(\d+) minutes?)?(?: and )?(?:(\d+) seconds?)?",
+                      str(data.get("message", "")))  # fmt: skip
+    if found and any(found.groups()):
+        minutes, seconds = (int(g or 0) for g in found.groups())
+        return Throttle(60.0 * minutes + seconds, "OpenReview RateLimitError")
     return None
 
 

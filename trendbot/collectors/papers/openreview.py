@@ -21,7 +21,10 @@ Access: since mid-2026 anonymous calls are refused, either with ``403`` and
 trendbot logs in (``POST /login`` with OPENREVIEW_USERNAME / OPENREVIEW_PASSWORD → bearer token,
 valid on both hosts) when both are set; without them a refused call raises one sentence naming the
 two settings and the venues that need them. A challenge despite a token is retried as transient.
-OpenReview's ``429`` JSON names ``resetTime``; the HTTP policy waits for it up to its cap.
+OpenReview's ``429`` JSON names ``resetTime``; the HTTP policy waits for it up to its cap. A
+later reset (the hourly allowance is spent) is a spent quota, not a fault of the source: the
+listing stops at once, OpenReview is not asked again in the run, and the reason says when the
+quota resets (local time and relative), so that a run after it collects the venue-year.
 
 PDFs: ``{API}/pdf?id=<note id>`` per paper; :func:`attachment_batches` builds the bulk form
 (``/attachment?ids=<≤50 ids>&name=pdf``, a zip) for the download step.
@@ -40,8 +43,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from trendbot.collectors.http import FetchError, HttpClient
+from trendbot.collectors.http import FetchError, HttpClient, QuotaSpent
 from trendbot.collectors.papers.base import CollectError, Listing, PaperRef, clean_text
+from trendbot.collectors.quota import resets_phrase
 from trendbot.storage.collectable import CALENDARS
 
 SOURCE_V2 = "openreview"
@@ -260,6 +264,8 @@ async def login_headers(http: HttpClient) -> dict[str, str]:
             json_body={"id": user, "password": password},
             ok_statuses=(400, 401, 403),
         )
+    except QuotaSpent as exc:
+        raise CollectError(_spent(exc, "logging in")) from None
     except FetchError as exc:
         raise CollectError(f"OpenReview login failed: {exc.reason}") from None
     try:
@@ -273,6 +279,14 @@ async def login_headers(http: HttpClient) -> dict[str, str]:
         )
     http.state["openreview_token"] = token
     return {"Authorization": f"Bearer {token}"}
+
+
+def _spent(exc: QuotaSpent, doing: str) -> str:
+    """One sentence for a spent OpenReview quota: not a fault, and when to come back."""
+    return (
+        f"OpenReview's request quota is spent ({doing}); the quota "
+        f"{resets_phrase(exc.resets_at)}, and a run after that collects it."
+    )
 
 
 async def _page(
@@ -293,6 +307,8 @@ async def _page(
         got = await http.get(
             source, "/notes", params=params, headers=headers, ok_statuses=(403,), check=check
         )
+    except QuotaSpent as exc:
+        raise CollectError(_spent(exc, f"listing {venue} {year}")) from None
     except FetchError as exc:
         if exc.kind == "challenge":
             raise CollectError(
