@@ -26,6 +26,7 @@ from tests.test_collect_papers import _env, _run, fast_client, settings_for
 from tests.test_subscriptions_bot import FAST, mod_user, say, settle, updates
 from trendbot.collectors.papers.collect import Options, PaperCollector
 from trendbot.storage import open_store, outbox
+from trendbot.storage import papers as papers_db
 from trendbot.storage.papers import RETRY_PERMANENT_DAYS
 
 YEAR = 2025
@@ -193,7 +194,8 @@ async def test_a_permanent_failure_waits_days_or_refresh_a_transient_one_is_retr
             if at
         )
         assert waits == [RETRY_PERMANENT_DAYS] * 2  # the 404 and the broken file; 503: None
-        # The next run retries only the transient failure.
+        # A dry run says so, and the next run retries only the transient failure.
+        assert (await collect(db, srv, dry_run=True)).to_read == 1
         before = len(srv.requests)
         await collect(db, srv)
         assert pdf_paths(srv, before) == [busy] * 3
@@ -210,6 +212,23 @@ async def test_a_permanent_failure_waits_days_or_refresh_a_transient_one_is_retr
         before = len(srv.requests)
         await collect(db, srv)
         assert set(pdf_paths(srv, before)) == {gone, broken, busy}
+    # A listing that gives the 404's paper a new PDF link makes it due at once.
+    with open_store(db) as store:
+        rows = store.conn.execute(
+            "SELECT id, title, authors, pdf_url, track, main FROM papers ORDER BY rowid"
+        ).fetchall()
+        listed = [
+            papers_db.ListedPaper(pid, title, tuple(json.loads(authors)),
+                                  url + "?v=2" if url.endswith(gone) else url, track, bool(main))
+            for pid, title, authors, url, track, main in rows
+        ]  # fmt: skip
+        papers_db.save_listing(
+            store.conn, venue_id="cvpr", year=YEAR, source_id="trendbot-cvf",
+            population="accepted", papers=listed,
+        )  # fmt: skip
+        due = store.read(papers_db.todo, "cvpr", YEAR, {"x": "y"})
+        failed = {t.id: t for t in due if t.status == "failed"}
+    assert len(failed) == 2 and any(t.pdf_url.endswith("?v=2") for t in failed.values())
 
 
 async def test_the_cli_retries_other_years_and_reports_the_recovered(tmp_path):

@@ -115,7 +115,7 @@ def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> i
 
             since = datetime.now(UTC).year - args.recent + 1
         chosen = targets(store, venues, args.year, since)
-        if chosen and not args.dry_run:
+        if chosen:
             chosen += retries(store, venues, chosen)
         if not chosen:
             print(f"trendbot: no venue-year to collect{_why_none(venues, args.year, since)}.",

@@ -370,8 +370,13 @@ class PaperCollector:
         )
         if current is not None and fresh_enough and not self.options.refresh:
             report.population, report.listed = current.population, current.main
-            if self.options.dry_run:
-                report.to_read = current.pending + current.failed
+            if self.options.dry_run:  # what a run would read: failures not due yet excluded
+                rules = {m.id: m.version for m in self.methods()}
+                todo = await self._in_db(
+                    db.todo, self.store.conn, venue_id, year, rules,
+                    all_tracks=self.options.all_tracks,
+                )  # fmt: skip
+                report.to_read = len(todo)
             return None
         listing = await list_papers(self.http, venue, year, source=source)
         report.population, report.listed = listing.population, listing.main_count
