@@ -115,6 +115,8 @@ def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> i
 
             since = datetime.now(UTC).year - args.recent + 1
         chosen = targets(store, venues, args.year, since)
+        if chosen:
+            chosen += retries(store, venues, chosen)
         if not chosen:
             print(f"trendbot: no venue-year to collect{_why_none(venues, args.year, since)}.",
                   file=sys.stderr)  # fmt: skip
@@ -145,6 +147,20 @@ def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> i
         return 130
     finally:
         store.close()
+
+
+def retries(store, venues: list[str], chosen: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Venue-years of ``venues`` outside this run's years with failed papers due for a retry:
+    "retried on every later run" holds for the daily ``--recent 2`` run too, not only for a run
+    that names the failed paper's year. Their stored listings are reused (nothing is listed
+    again), and only the failed papers are downloaded."""
+    from trendbot.storage.papers import retry_due
+
+    aliases = store.aliases()
+    by_id = {aliases[v.lower()]: v for v in venues if v.lower() in aliases}
+    have = set(chosen)
+    due = store.read(retry_due, list(by_id))
+    return [(by_id[vid], year) for vid, year, _ in due if (by_id[vid], year) not in have]
 
 
 def _why_none(venues: list[str], years: list[int] | None, since: int | None = None) -> str:
@@ -194,6 +210,8 @@ def _summary(report) -> str:
         parts.append(f"{report.failed:,} could not be read")
     if report.no_text:
         parts.append(f"{report.no_text:,} without text")
+    if report.retried:
+        parts.append(f"{report.recovered:,} recovered, {report.still_failing:,} still failing")
     if not report.written:
         return (
             f"{name}: {', '.join(parts)}; {report.pending:,} still to read "
@@ -239,6 +257,10 @@ def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
             last = f"{(st.last_run or '')[:16]} {st.last_status or ''}".strip()
             if st.last_status == "failed" and st.last_error:
                 last += f": {st.last_error}"
+            elif st.last_recovered is not None:
+                last += (
+                    f": {st.last_recovered:,} recovered, {st.last_still_failing:,} still failing"
+                )
             line = (
                 f"{name_of(st.venue_id, st.year):<16} {st.source_id:<20} {st.main:>7,}"
                 f" {st.read:>5,} {st.failed:>7,} {st.no_text:>8,} {st.pending:>8,}  {last}"
@@ -339,7 +361,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help="keep the PDFs in DIR (and reuse them)",
     )
     papers.add_argument(
-        "--refresh", action="store_true", help="list again even if a listing is stored"
+        "--refresh",
+        action="store_true",
+        help="list again even if a listing is stored, and retry every failed paper now (a 404 too)",
     )
     papers.add_argument(
         "--all-tracks",

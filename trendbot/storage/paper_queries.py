@@ -25,6 +25,8 @@ class VenueYearState:
     last_run: str | None
     last_status: str | None
     last_error: str | None = None  # the failed last run's one sentence
+    last_recovered: int | None = None  # failed papers the last run read (None: it retried none)
+    last_still_failing: int | None = None
 
     @property
     def failed(self) -> int:
@@ -70,14 +72,19 @@ def listing_states(
             ).fetchall()
         )
         run = conn.execute(
-            "SELECT coalesce(finished_at, started_at), status, json_extract(detail, '$.error')"
+            "SELECT coalesce(finished_at, started_at), status, json_extract(detail, '$.error'),"
+            " json_extract(detail, '$.recovered'), json_extract(detail, '$.still_failing')"
             " FROM collection_runs"
             " WHERE collector = 'papers' AND json_extract(detail, '$.venue_id') = ?"
             " AND json_extract(detail, '$.year') = ? ORDER BY id DESC LIMIT 1",
             (vid, yr),
         ).fetchone()
-        last, status, error = run if run else (None, None, None)
-        out.append(VenueYearState(vid, yr, src, pop, fetched, main, states, last, status, error))
+        last, status, error, recovered, still = run if run else (None,) * 5
+        out.append(
+            VenueYearState(
+                vid, yr, src, pop, fetched, main, states, last, status, error, recovered, still
+            )
+        )
     return out
 
 

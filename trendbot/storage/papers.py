@@ -7,6 +7,11 @@ paper by paper: ``save_results(..., aggregate=…)`` recomputes them from the pe
 same transaction as the last batch of results, so a reader sees a venue-year's numbers change
 once, completely, and a crash leaves either all of it or none of it. Papers never change after
 publication, so a paper read with the current rule versions is never fetched again.
+
+A paper that could not be read is retried by later runs at a cost that fits why it failed: a
+transient fault (5xx after the retries, a timeout, a quota) on every run, a permanent one (a 404,
+a file that is not a PDF, no PDF link) at most every ``RETRY_PERMANENT_DAYS`` days, or at once
+when asked (``--refresh``) or when the listing gives it a new PDF link.
 """
 
 from __future__ import annotations
@@ -15,15 +20,21 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from trendbot.storage import outbox
 from trendbot.storage.clock import now_iso
 from trendbot.storage.data_version import one_step
 from trendbot.storage.data_version import read as read_version
 from trendbot.storage.models import Method
 from trendbot.storage.version import PAPER_COUNTS_PK
 
+UNREAD = "unread"  # the outbox figure: main papers that could not be read
 DONE = ("ok", "no_text")  # a paper in one of these states is not read again (same rules)
 STATUSES = ("pending", "ok", "no_text", "failed", "listed")  # listed: another track, not read
+# A permanent failure (404, not a PDF) is not worth a download on every daily run: the file will
+# not appear by itself. A month is short enough to catch a fixed link, long enough to cost little.
+RETRY_PERMANENT_DAYS = 30
 
 
 # -- writing --------------------------------------------------------------------------------------
@@ -59,6 +70,7 @@ class PaperResult:
     pages: int | None = None
     mentions: Mapping[str, Sequence[Mention]] = field(default_factory=dict)
     rules: Mapping[str, str] = field(default_factory=dict)
+    permanent: bool = False  # failed for a reason a retry tomorrow will not fix (404, not a PDF)
 
 
 def ensure_source(conn: sqlite3.Connection, source: Mapping[str, str]) -> None:
@@ -102,6 +114,8 @@ def save_listing(
             " ON CONFLICT(id) DO UPDATE SET title = excluded.title, authors = excluded.authors,"
             " pdf_url = excluded.pdf_url, track = excluded.track, main = excluded.main,"
             " page_url = excluded.page_url, note = excluded.note,"
+            " retry_at = CASE WHEN excluded.pdf_url IS NOT papers.pdf_url THEN NULL"
+            " ELSE papers.retry_at END,"
             " status = CASE WHEN papers.status = 'listed' AND excluded.main = 1 THEN 'pending'"
             " WHEN excluded.main = 0 AND papers.status = 'pending' THEN 'listed'"
             " ELSE papers.status END",
@@ -167,23 +181,53 @@ def todo(
     rules: Mapping[str, str],
     *,
     all_tracks: bool = False,
+    retry_permanent: bool = False,
+    now: str | None = None,
 ) -> list[Todo]:
-    """Papers of a venue-year still to read: never read, failed before (retried on every run,
-    as the study counted failures in the total), or read with other rule versions."""
+    """Papers of a venue-year still to read: never read, failed before and due for a retry (a
+    transient failure on every run; a permanent one once its ``retry_at`` has passed, or with
+    ``retry_permanent``), or read with other rule versions."""
     current = json.dumps(dict(sorted(rules.items())))
+    now = now or now_iso()
     rows = conn.execute(
-        "SELECT id, title, pdf_url, main, attempts, status, rules FROM papers"
+        "SELECT id, title, pdf_url, main, attempts, status, rules, retry_at FROM papers"
         " WHERE venue_id = ? AND year = ? AND (main = 1 OR ?) ORDER BY rowid",
         (venue_id, year, int(all_tracks)),
     ).fetchall()
     out = []
-    for pid, title, url, main, attempts, status, done_rules in rows:
+    for pid, title, url, main, attempts, status, done_rules, retry_at in rows:
         if status == "no_text":
             continue
         if status == "ok" and done_rules == current:
             continue
+        if status == "failed" and retry_at and retry_at > now and not retry_permanent:
+            continue
         out.append(Todo(pid, title, url, bool(main), attempts, status))
     return out
+
+
+def retry_due(
+    conn: sqlite3.Connection, venue_ids: Iterable[str] | None = None, *, now: str | None = None
+) -> list[tuple[str, int, int]]:
+    """(venue id, year, papers) of every listed venue-year with failed main papers due for a
+    retry now: what a run that names other years still retries ("retried on every later run")."""
+    now = now or now_iso()
+    rows = conn.execute(
+        "SELECT p.venue_id, p.year, count(*) FROM papers p JOIN paper_listings l"
+        " ON l.venue_id = p.venue_id AND l.year = p.year"
+        " WHERE p.status = 'failed' AND p.main = 1 AND (p.retry_at IS NULL OR p.retry_at <= ?)"
+        " GROUP BY p.venue_id, p.year ORDER BY p.year, p.venue_id",
+        (now,),
+    ).fetchall()
+    wanted = None if venue_ids is None else set(venue_ids)
+    return [(v, y, n) for v, y, n in rows if wanted is None or v in wanted]
+
+
+def _retry_at(stamp: str, permanent: bool) -> str | None:
+    if not permanent:
+        return None
+    when = datetime.fromisoformat(stamp) + timedelta(days=RETRY_PERMANENT_DAYS)
+    return when.isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -222,14 +266,14 @@ def save_results(
                 # does not erase a result); one never read records why it could not be.
                 conn.execute(
                     "UPDATE papers SET status = CASE WHEN status IN ('ok', 'no_text') THEN status"
-                    " ELSE 'failed' END, reason = ?, attempts = attempts + 1, checked_at = ?"
-                    " WHERE id = ?",
-                    (r.reason, stamp, r.id),
+                    " ELSE 'failed' END, reason = ?, attempts = attempts + 1, checked_at = ?,"
+                    " retry_at = ? WHERE id = ?",
+                    (r.reason, stamp, _retry_at(stamp, r.permanent), r.id),
                 )
                 continue
             conn.execute(
                 "UPDATE papers SET status = ?, reason = ?, pages = ?, attempts = attempts + 1,"
-                " checked_at = ?, rules = ? WHERE id = ?",
+                " checked_at = ?, rules = ?, retry_at = NULL WHERE id = ?",
                 (
                     r.status,
                     r.reason,
@@ -277,7 +321,7 @@ def _aggregate(conn: sqlite3.Connection, agg: Aggregate, stamp: str) -> Totals:
         counts[method.name] = {fig: found.get(fig, 0) for fig in method.figures}
     written = pending == 0 and total > 0
     if written:
-        _write_counts(conn, agg, key, counts, total, stamp)
+        _write_counts(conn, agg, key, counts, total, states.get("failed", 0), stamp)
     return Totals(
         total=total,
         pending=pending,
@@ -295,14 +339,21 @@ def _write_counts(
     key: tuple[str, int],
     counts: dict[str, dict[str, int]],
     total: int,
+    failed: int,
     stamp: str,
 ) -> None:
     """The venue-year's ``paper_counts`` rows for its source, as one step of the data version:
     row triggers bump it per changed row, readers see the venue-year change once. When a
     figure changed, an update event (old → new per figure) goes into the outbox in the same
-    transaction, so subscribed channels hear of exactly what was committed."""
+    transaction, so subscribed channels hear of exactly what was committed. How many papers
+    could not be read is one of those figures once published (replies say it): a later run
+    that recovers failed papers is news even when they name no framework."""
     cols = ", ".join(PAPER_COUNTS_PK)
     old = _stored_figures(conn, key, agg.source_id)
+    row = conn.execute(
+        "SELECT published_failed FROM paper_listings WHERE venue_id = ? AND year = ?", key
+    ).fetchone()
+    old_failed = row[0] if row else None
     with one_step(conn):
         for method in agg.methods:
             figures = counts[method.name]
@@ -326,7 +377,14 @@ def _write_counts(
                 ],
             )
     conn.execute("UPDATE sources SET collected_at = ? WHERE id = ?", (stamp[:10], agg.source_id))
-    _record_update(conn, agg, key, old, counts, total)
+    conn.execute(
+        "UPDATE paper_listings SET published_failed = ? WHERE venue_id = ? AND year = ?",
+        (failed, *key),
+    )
+    unread = [] if not old or old_failed in (None, failed) else [
+        outbox.Change(UNREAD, old_failed, failed)
+    ]  # fmt: skip
+    _record_update(conn, agg, key, old, counts, total, unread)
 
 
 def _stored_figures(
@@ -352,14 +410,14 @@ def _record_update(
     old: dict[str, dict[str, int]],
     counts: dict[str, dict[str, int]],
     total: int,
+    extra: Sequence[outbox.Change] = (),
 ) -> None:
     """The outbox event for a venue-year whose figures changed (none if nothing did)."""
-    from trendbot.storage import outbox
-
     changes: list[outbox.Change] = []
     for method in agg.methods:
         new = {**counts[method.name], "total": total}
         changes += outbox.changes_between(old.get(method.id, {}), new, group=method.name)
+    changes += extra
     if not changes:
         return
     row = conn.execute("SELECT name FROM venues WHERE id = ?", (key[0],)).fetchone()

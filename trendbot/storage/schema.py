@@ -372,6 +372,22 @@ def _subscriptions(db: Database) -> None:
     db.execute("CREATE INDEX idx_deliveries_post ON deliveries (post_id)")
 
 
+@migrations(name="0007_paper_retries")
+def _paper_retries(db: Database) -> None:
+    """Failed papers are retried on later runs (issue 15), at a cost that fits the failure.
+
+    - ``papers.retry_at``: when a failed paper is next worth a download. NULL (a transient fault:
+      a 5xx, a timeout, a quota) means on the next run; a permanent one (a 404, a file that is
+      not a PDF) waits some days (``storage/papers.py`` ``RETRY_PERMANENT_DAYS``), or
+      ``--refresh``. A new PDF link in the listing clears it.
+    - ``paper_listings.published_failed``: how many main papers could not be read when the
+      venue-year's counts were last written, so a later run that recovers some of them writes an
+      update event even if the recovered papers name no framework (replies say how many could
+      not be read)."""
+    db.execute("ALTER TABLE papers ADD COLUMN retry_at TEXT")
+    db.execute("ALTER TABLE paper_listings ADD COLUMN published_failed INTEGER")
+
+
 MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)
 if len(MIGRATION_NAMES) != SCHEMA_VERSION:
     raise RuntimeError("storage/version.py SCHEMA_VERSION must equal the number of migrations")

@@ -31,6 +31,8 @@ def fmt_number(value: float | int | None) -> str:
 def _label(figure: str, kind: str) -> str:
     if figure == "total":
         return "papers in all" if kind == "papers" else "total"
+    if figure == "unread" and kind == "papers":
+        return "could not be read"
     return figure_name(figure)
 
 

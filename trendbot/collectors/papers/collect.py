@@ -15,7 +15,11 @@ fetch → transform → save, per venue-year:
    left, the last batch and the venue-year's ``paper_counts`` go in one transaction.
 
 Failures of one paper are recorded (with the reason) and retried on later runs; they count in
-the total, as the study's did. Failures of a venue-year (its listing) are recorded in
+the total, as the study's did. A transient fault (5xx after the retries, a timeout, a quota) is
+retried on every run; a permanent one (a 404, a file that is not a PDF, no PDF link) at most every
+``RETRY_PERMANENT_DAYS`` days or with ``refresh`` (``storage/papers.py``). A paper recovered this
+way is counted, and the venue-year's figures are rebuilt with it (``Report.recovered``).
+Failures of a venue-year (its listing) are recorded in
 ``collection_runs`` and the collection moves on to the next.
 """
 
@@ -28,7 +32,7 @@ import logging
 import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -107,7 +111,7 @@ def _today() -> datetime:
 # -- options and reports -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Options:
-    refresh: bool = False  # list again even when a listing is stored
+    refresh: bool = False  # list again even when a listing is stored; retry every failure now
     all_tracks: bool = False  # also read papers outside the main population
     dry_run: bool = False  # list and say what would be read; download and store nothing
     keep_pdfs: Path | None = None
@@ -134,6 +138,8 @@ class Report:
     failed: int = 0
     no_text: int = 0
     pending: int = 0
+    retried: int = 0  # papers that had failed before and were tried again in this run
+    recovered: int = 0  # of those, read now
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     written: bool = False
     error: str | None = None
@@ -157,7 +163,14 @@ class Report:
         )
         if self.pending:
             out["pending"] = self.pending
+        if self.retried:
+            out["recovered"] = self.recovered
+            out["still_failing"] = self.still_failing
         return out
+
+    @property
+    def still_failing(self) -> int:
+        return self.retried - self.recovered
 
 
 class Progress:
@@ -200,8 +213,6 @@ class PaperCollector:
         if self._http is None:
             policies = None
             if self.options.rate:
-                from dataclasses import replace
-
                 from trendbot.collectors.policy import DEFAULT_POLICIES
 
                 policies = {
@@ -290,9 +301,10 @@ class PaperCollector:
                 return report
             todo = await self._in_db(
                 db.todo, self.store.conn, venue_id, year, rules,
-                all_tracks=self.options.all_tracks,
+                all_tracks=self.options.all_tracks, retry_permanent=self.options.refresh,
             )  # fmt: skip
             report.to_read = len(todo)
+            report.retried = sum(1 for t in todo if t.status == "failed")
             agg = db.Aggregate(
                 venue_id,
                 year,
@@ -358,8 +370,13 @@ class PaperCollector:
         )
         if current is not None and fresh_enough and not self.options.refresh:
             report.population, report.listed = current.population, current.main
-            if self.options.dry_run:
-                report.to_read = current.pending + current.failed
+            if self.options.dry_run:  # what a run would read: failures not due yet excluded
+                rules = {m.id: m.version for m in self.methods()}
+                todo = await self._in_db(
+                    db.todo, self.store.conn, venue_id, year, rules,
+                    all_tracks=self.options.all_tracks,
+                )  # fmt: skip
+                report.to_read = len(todo)
             return None
         listing = await list_papers(self.http, venue, year, source=source)
         report.population, report.listed = listing.population, listing.main_count
@@ -423,6 +440,7 @@ class PaperCollector:
         """Download → read → save, as three stages joined by bounded queues: a few downloads,
         one reader task per reader process, and one writer that saves results in batches."""
         self.progress.start(venue, year, len(todo))
+        failed_before = {t.id for t in todo if t.status == "failed"}
         batch: list[db.PaperResult] = []
         try:
             if todo:
@@ -433,9 +451,15 @@ class PaperCollector:
                     while (item := await pdfs.get()) is not None:
                         paper, data, problem = item
                         if problem is not None:
-                            result = db.PaperResult(paper.id, "failed", reason=problem)
+                            reason, permanent = problem
+                            result = db.PaperResult(
+                                paper.id, "failed", reason=reason, permanent=permanent
+                            )
                         else:
                             result = to_result(paper.id, await reader.analyse(data), methods)
+                            if result.status == "failed" and not _looks_like_html(data):
+                                # Damaged, not a PDF, hung the reader: the same bytes next time.
+                                result = replace(result, permanent=True)
                         await results.put(result)
 
                 readers = self._reader_count() + 1
@@ -450,6 +474,8 @@ class PaperCollector:
                         result = await results.get()
                         batch.append(result)
                         report.read_now += 1
+                        if result.id in failed_before and result.status != "failed":
+                            report.recovered += 1
                         self.progress.advance(result.status != "failed")
                         now = asyncio.get_running_loop().time()
                         if (
@@ -507,16 +533,17 @@ class PaperCollector:
         year: int,
         paper: db.Todo,
         headers: dict[str, str] | None = None,
-    ) -> tuple[bytes, str | None]:
+    ) -> tuple[bytes, tuple[str, bool] | None]:
+        """The PDF's bytes, or a problem: (reason, permanent)."""
         kept = self._kept_path(venue, year, paper.id)
         if kept is not None and kept.is_file():
             return await asyncio.to_thread(kept.read_bytes), None
         if not paper.pdf_url:
-            return b"", "the listing gives no PDF for this paper"
+            return b"", ("the listing gives no PDF for this paper", True)
         try:
             got = await self.http.get(source, paper.pdf_url, headers=headers)
         except FetchError as exc:
-            return b"", exc.reason
+            return b"", (exc.reason, permanent_fault(exc))
         await self._keep(kept, got.body)
         return got.body, None
 
@@ -588,6 +615,26 @@ async def _first_error():
         while isinstance(first, BaseExceptionGroup):
             first = first.exceptions[0]
         raise first from None
+
+
+# A download that failed with one of these will fail the same way tomorrow: the file is gone
+# (404, 410), the request is wrong for it (400, 405, 414), withheld for legal reasons (451), or
+# over the body limit. Everything else (5xx, timeouts, 403/429 quotas, resets) may pass tomorrow.
+PERMANENT_STATUSES = frozenset({400, 404, 405, 410, 414, 451})
+
+
+def permanent_fault(exc: FetchError) -> bool:
+    """Whether a failed download is worth retrying on the next run (False) or only after
+    ``RETRY_PERMANENT_DAYS`` (True)."""
+    return exc.kind == "too_large" or (
+        exc.kind.startswith("http_") and exc.status in PERMANENT_STATUSES
+    )
+
+
+def _looks_like_html(data: bytes) -> bool:
+    """A web page where a PDF was expected: a maintenance or challenge page, worth a retry."""
+    head = data[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<?xml"))
 
 
 def _unzip_pdfs(body: bytes, ids: Sequence[str]) -> dict[str, bytes]:
