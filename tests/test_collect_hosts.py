@@ -10,6 +10,9 @@ import functools
 import itertools
 import json
 import os
+import signal
+import sqlite3
+import subprocess
 import time
 from dataclasses import replace
 
@@ -43,14 +46,14 @@ def neurips_papers() -> list[tuple[str, tuple[str, ...]]]:
     return [(f"NeurIPS paper {i}", FRAMEWORKS[i % 5]) for i in range(PER_YEAR)]
 
 
-def serve(cvf: Loopback, nips: Loopback) -> None:
+def serve(cvf: Loopback, nips: Loopback, delay: float = 0.0) -> None:
     for year in YEARS:
-        Conference("CVPR", year, list(cvf_papers(year))).serve(cvf)
+        Conference("CVPR", year, list(cvf_papers(year))).serve(cvf, delay=delay)
         # NeurIPS year pages in the real shape; the same five PDFs as the CVF site's (fast).
         nips.route(f"/paper_files/paper/{year}", Reply.html(year_page(year, neurips_papers())))
         for i in range(PER_YEAR):
             path = f"/paper_files/paper/{year}/file/{_hash(year, i)}-Paper-Conference.pdf"
-            nips.route(path, Reply.binary(paper_pdf(i % 5, FRAMEWORKS[i % 5])))
+            nips.route(path, Reply.binary(paper_pdf(i % 5, FRAMEWORKS[i % 5]), delay=delay))
 
 
 def urls(cvf: Loopback, nips: Loopback) -> dict[str, str]:
@@ -123,15 +126,21 @@ def test_host_queues_keep_each_hosts_order():
     ]
 
 
+def cli_env(cvf: Loopback, nips: Loopback, db) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "TRENDBOT_"))}
+    env.update(urls(cvf, nips), TRENDBOT_DB=str(db), TRENDBOT_ENV_FILE=os.devnull)
+    return env
+
+
+CMD = [TRENDBOT, "collect", "papers", "--venue", "CVPR,NeurIPS", "--year", "2023", "--year",
+       "2024", "--workers", "2", "--rate", str(RATE)]  # fmt: skip
+
+
 async def test_two_hosts_run_side_by_side_at_their_own_rates(tmp_path):
     async with Loopback() as cvf, Loopback() as nips:
         serve(cvf, nips)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "TRENDBOT_"))}
-        env.update(urls(cvf, nips), TRENDBOT_DB=str(tmp_path / "side.db"),
-                   TRENDBOT_ENV_FILE=os.devnull)  # fmt: skip
-        cmd = [TRENDBOT, "collect", "papers", "--venue", "CVPR,NeurIPS", "--year", "2023",
-               "--year", "2024", "--workers", "2", "--rate", str(RATE), "--json",
-               "--progress"]  # fmt: skip
+        env = cli_env(cvf, nips, tmp_path / "side.db")
+        cmd = [*CMD, "--json", "--progress"]
         started = time.monotonic()
         proc = await asyncio.create_subprocess_exec(
             *cmd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
@@ -168,3 +177,48 @@ async def test_two_hosts_run_side_by_side_at_their_own_rates(tmp_path):
     # Every host has its line on the progress display.
     text = err.decode()
     assert "CVF" in text and "papers.nips.cc" in text and "Traceback" not in text
+
+
+async def test_kill_9_with_both_hosts_mid_run_then_a_rerun_finishes_with_nothing_twice(tmp_path):
+    async with Loopback() as cvf, Loopback() as nips:
+        serve(cvf, nips, delay=0.1)  # slow PDFs: the kill lands with both hosts mid-run
+        env = cli_env(cvf, nips, tmp_path / "side.db")
+        proc = subprocess.Popen([*CMD, "--batch", "2"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)  # fmt: skip
+        done: dict[str, int] = {}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and min(done.values(), default=0) < 4:
+            await asyncio.sleep(0.1)
+            try:
+                with sqlite3.connect(tmp_path / "side.db") as conn:
+                    done = dict(conn.execute(
+                        "SELECT source_id, count(*) FROM papers WHERE status != 'pending' "
+                        "GROUP BY source_id"
+                    ))  # fmt: skip
+            except sqlite3.Error:
+                continue
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert len(done) == 2 and sum(done.values()) < 4 * PER_YEAR, done  # both mid-run
+        before = {"cvf": len(cvf.requests), "neurips": len(nips.requests)}
+        rerun = await asyncio.create_subprocess_exec(
+            *CMD, "--json", env=env, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await asyncio.wait_for(rerun.communicate(), 60)
+        pdfs = [r for r in (*cvf.requests[before["cvf"] :], *nips.requests[before["neurips"] :])
+                if r.path.endswith(".pdf")]  # fmt: skip
+        cvf.requests.clear()
+        nips.requests.clear()
+        await sequential(tmp_path / "seq.db", cvf, nips)
+    assert rerun.returncode == 0, err.decode()
+    with sqlite3.connect(tmp_path / "side.db") as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM papers")]
+        pending = conn.execute("SELECT count(*) FROM papers WHERE status = 'pending'").fetchone()
+    assert len(ids) == len(set(ids)) == 4 * PER_YEAR and pending == (0,)  # none twice, none lost
+    # What was stored before the kill is not fetched again.
+    assert len(pdfs) <= 4 * PER_YEAR - sum(done.values()), (len(pdfs), done)
+    got = stored(tmp_path / "side.db")
+    want = stored(tmp_path / "seq.db")
+    for what in ("papers", "mentions", "counts"):
+        assert got[what] == want[what], what
