@@ -27,19 +27,58 @@ from trendbot.cli.common import (
 
 
 class PaperBars:
-    """A bar per venue-year on stderr: papers/s, ETA, and failures so far (a
-    ``collectors.papers.collect.Progress``)."""
+    """A line per host on stderr (hosts run side by side): the venue-year it is on, papers/s,
+    ETA and failures so far. A line's total starts as the plan's estimate of the host's papers
+    to read and becomes exact as each venue-year is listed."""
 
     def __init__(self, enabled: bool) -> None:
         self.bars = Bars(enabled)
-        self.name = ""
+        self.hosts: dict[str, HostBar] = {}
+
+    def plan(self, store, queues) -> None:
+        """Open every host's line with its estimated papers (``hosts.HostQueue`` list)."""
+        if not self.bars.enabled:
+            return
+        from trendbot.collectors.papers.plan import papers_to_read
+
+        expected = papers_to_read(store, [vy for q in queues for vy in q.venue_years])
+        for queue in queues:
+            host = self.host(queue.source)
+            host.expected = {vy: expected[vy] for vy in queue.venue_years}
+            host.left = len(queue.venue_years)
+            host.open(sum(host.expected.values()))
+
+    def host(self, source: str) -> HostBar:
+        if source not in self.hosts:
+            from trendbot.collectors.papers.hosts import HOST_NAMES
+
+            self.hosts[source] = HostBar(self.bars, HOST_NAMES.get(source, source))
+        return self.hosts[source]
+
+    def finish(self, source: str, report: object) -> None:
+        """A venue-year of ``source`` is done; its line closes with the host's last one."""
+        self.host(source).finish(report)
+
+
+class HostBar:
+    """One host's line (a ``collectors.papers.collect.Progress``)."""
+
+    def __init__(self, bars: Bars, name: str) -> None:
+        self.bars, self.name = bars, name
+        self.expected: dict[tuple[str, int], int] = {}
+        self.total = 0
         self.failed = 0
+        self.left = 0  # venue-years still to finish; 0 once known: close on the last
+
+    def open(self, total: int) -> None:
+        self.total = total
+        if (bar := self.bars.open(self.name, max(total, 1), unit="paper")) is not None:
+            bar.set_postfix(failed=self.failed)
 
     def start(self, venue: str, year: int, todo: int) -> None:
-        self.failed = 0
-        self.name = f"{venue} {year}"
-        if todo and (bar := self.bars.open(self.name, todo, unit="paper")) is not None:
-            bar.set_postfix(failed=0)
+        self.open(self.total - self.expected.pop((venue, year), 0) + todo)
+        if (bar := self.bars.get(self.name)) is not None:
+            bar.set_description(f"{self.name}: {venue} {year}")
 
     def advance(self, ok: bool) -> None:
         if not ok:
@@ -51,7 +90,9 @@ class PaperBars:
                 bar.set_postfix(failed=self.failed)
 
     def finish(self, report: object) -> None:
-        self.bars.close(self.name)
+        self.left -= 1
+        if self.left <= 0:
+            self.bars.close(self.name)
 
 
 def _venues(chosen: list[tuple[str, ...]] | None) -> list[str]:
@@ -78,8 +119,8 @@ def confirm(plan, args: argparse.Namespace) -> int | None:
     what = (
         "collect papers without --year, --since or --recent collects every year: "
         f"{plan.venue_years:,} venue-years ({len(plan.venues)} venues, {first}–{last}), about "
-        f"{plan.papers:,} papers to download and read, taking about {plan.duration()} at the "
-        "sources' polite rates."
+        f"{plan.papers:,} papers to download and read, taking about {plan.duration()} with "
+        f"its {len(plan.host_seconds)} hosts side by side at the sources' polite rates."
     )
     if sys.stdin is None or not sys.stdin.isatty():
         print(
@@ -181,18 +222,25 @@ def _why_none(venues: list[str], years: list[int] | None, since: int | None = No
 
 
 async def _collect(store, settings, options, progress, chosen, args, out) -> int:
+    """Every host's venue-years side by side (``collectors.papers.hosts``); a line (or a
+    ``--json`` line) per venue-year as it finishes."""
     from trendbot.collectors.papers.collect import PaperCollector
+    from trendbot.collectors.papers.hosts import collect_side_by_side, host_queues
 
     failures = 0
-    async with PaperCollector(store, settings, options, progress=progress) as collector:
-        for venue, year in chosen:
-            report = await collector.collect(venue, year)
-            progress.finish(report)
-            failures += bool(report.error)
-            if args.json:
-                print(json.dumps(report.as_json(), ensure_ascii=False), file=out, flush=True)
-            else:
-                print(_summary(report), file=out, flush=True)
+    progress.plan(store, host_queues(chosen))
+
+    def done(source: str, report) -> None:
+        nonlocal failures
+        progress.finish(source, report)
+        failures += bool(report.error)
+        if args.json:
+            print(json.dumps(report.as_json(), ensure_ascii=False), file=out, flush=True)
+        else:
+            print(_summary(report), file=out, flush=True)
+
+    async with PaperCollector(store, settings, options) as collector:
+        await collect_side_by_side(collector, chosen, done, progress.host)
     return failures
 
 

@@ -196,6 +196,7 @@ class PaperCollector:
         progress: Progress | None = None,
         http: HttpClient | None = None,
         pool: Any = None,
+        writer: ThreadPoolExecutor | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -206,8 +207,10 @@ class PaperCollector:
         self._pool = pool
         self._own_pool = pool is None
         # One thread does every database call: the store's connection is used by one thread
-        # at a time, and the event loop never waits on SQLite.
-        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trendbot-db")
+        # at a time, and the event loop never waits on SQLite. Collectors of one run (one per
+        # host, see ``hosts``) share it: one writer.
+        self._own_db = writer is None
+        self._db = writer or ThreadPoolExecutor(max_workers=1, thread_name_prefix="trendbot-db")
 
     async def __aenter__(self) -> PaperCollector:
         if self._http is None:
@@ -228,7 +231,21 @@ class PaperCollector:
             await self._pool.aclose()
         if self._http is not None and self._own_http:
             await self._http.close()
-        self._db.shutdown(wait=True)
+        if self._own_db:
+            self._db.shutdown(wait=True)
+
+    def sibling(self, progress: Progress) -> PaperCollector:
+        """A collector for the same run that shares this one's HTTP client (every source's rate
+        and concurrency limits stay the run's, however many collectors ask it), PDF pool (made
+        now, started by the first PDF) and database thread (one writer). This one, as the
+        context manager, closes them; a sibling needs no ``async with``."""
+        assert self._http is not None, "use PaperCollector as an async context manager"
+        if self._pool is None:
+            self._pool = self._make_pool()
+        return PaperCollector(
+            self.store, self.settings, self.options, progress=progress, http=self._http,
+            pool=self._pool, writer=self._db,
+        )  # fmt: skip
 
     async def _in_db(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
@@ -241,16 +258,20 @@ class PaperCollector:
 
     async def _reader(self) -> Any:
         if self._pool is None:
-            from trendbot.collectors.pdftext import PaperPool
-
-            kwargs: dict[str, Any] = {"rulesets": self.rulesets()}
-            if self.options.workers:
-                kwargs["workers"] = self.options.workers
-            if self.options.timeout:
-                kwargs["timeout"] = self.options.timeout
-            self._pool = PaperPool(**kwargs)
+            self._pool = self._make_pool()
             await self._pool.start()
         return self._pool
+
+    def _make_pool(self) -> Any:
+        """The run's ``PaperPool``, not started yet (its first ``analyse`` starts it)."""
+        from trendbot.collectors.pdftext import PaperPool
+
+        kwargs: dict[str, Any] = {"rulesets": self.rulesets()}
+        if self.options.workers:
+            kwargs["workers"] = self.options.workers
+        if self.options.timeout:
+            kwargs["timeout"] = self.options.timeout
+        return PaperPool(**kwargs)
 
     def _reader_count(self) -> int:
         """How many reader processes there are (or will be, once ``_reader`` starts them)."""

@@ -6,7 +6,8 @@ still to read; one the study counted has its total; any other is guessed from th
 latest known year (venues grow, so that is low rather than high), or from the median of all
 known years for a venue never counted. Time is one request per PDF at the source's rate
 (``collectors.policy``, or ``--rate``), OpenReview's PDFs coming in zips of ``openreview.BATCH``;
-venue-years run one after another, so their times add up.
+each host's venue-years run one after another, so their times add up, and the hosts run side by
+side (``hosts``), so the run takes as long as the busiest host.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from trendbot.collectors.papers import openreview, source_for
 from trendbot.collectors.policy import DEFAULT_POLICIES
@@ -27,7 +28,8 @@ class Plan:
     venues: tuple[str, ...]
     years: tuple[int, int]  # first and last
     papers: int  # roughly, to download and read
-    seconds: float  # roughly, at the polite rates
+    seconds: float  # roughly, at the polite rates: the busiest host's time
+    host_seconds: dict[str, float] = field(default_factory=dict)  # each host's, one after another
 
     def duration(self) -> str:
         """``seconds`` in the largest unit that says it: minutes, hours or days."""
@@ -40,8 +42,8 @@ class Plan:
         return f"{round(hours / 24)} days"
 
 
-def estimate(store: Store, chosen: Sequence[tuple[str, int]], rate: float | None = None) -> Plan:
-    """The plan for collecting ``chosen`` venue-years into ``store`` (``rate``: ``--rate``)."""
+def papers_to_read(store: Store, chosen: Sequence[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """Roughly how many papers each of ``chosen`` venue-years has to download and read."""
     aliases = store.aliases()
     known: dict[tuple[str, int], int] = {
         (vid, year): total
@@ -54,8 +56,7 @@ def estimate(store: Store, chosen: Sequence[tuple[str, int]], rate: float | None
         for st in store.read(paper_queries.listing_states)
     }
     typical = int(statistics.median(known.values())) if known else 1000
-    papers = 0
-    seconds = 0.0
+    out: dict[tuple[str, int], int] = {}
     for venue, year in chosen:
         vid = aliases.get(venue.lower(), venue.lower())
         if (vid, year) in to_read:
@@ -65,15 +66,26 @@ def estimate(store: Store, chosen: Sequence[tuple[str, int]], rate: float | None
         else:
             earlier = [(y, total) for (v, y), total in known.items() if v == vid and y < year]
             n = max(earlier)[1] if earlier else typical
+        out[(venue, year)] = n
+    return out
+
+
+def estimate(store: Store, chosen: Sequence[tuple[str, int]], rate: float | None = None) -> Plan:
+    """The plan for collecting ``chosen`` venue-years into ``store`` (``rate``: ``--rate``)."""
+    papers = 0
+    per_host: dict[str, float] = {}
+    for (venue, year), n in papers_to_read(store, chosen).items():
         source = source_for(venue, year)
         requests = math.ceil(n / openreview.BATCH) if source == "openreview" else n
         papers += n
-        seconds += (requests + 1) / (rate or DEFAULT_POLICIES[source].rate)
+        seconds = (requests + 1) / (rate or DEFAULT_POLICIES[source].rate)
+        per_host[source] = per_host.get(source, 0.0) + seconds
     years = [y for _, y in chosen] or [0]
     return Plan(
         venue_years=len(chosen),
         venues=tuple(dict.fromkeys(v for v, _ in chosen)),
         years=(min(years), max(years)),
         papers=papers,
-        seconds=seconds,
+        seconds=max(per_host.values(), default=0.0),
+        host_seconds=per_host,
     )
