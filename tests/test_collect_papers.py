@@ -356,3 +356,70 @@ async def test_an_openreview_venue_year_reads_pdfs_from_zips_with_the_login(tmp_
     assert report.counts["final"] == expected(papers()[:6])["final"]
     assert ERRORS["login_ok"]["token"] in zips[0].headers["Authorization"]
     store.close()
+
+
+async def test_a_spent_openreview_quota_is_a_quota_run_and_the_next_run_collects(tmp_path):
+    """Issue 15: OpenReview's 429 (the hour's allowance spent) is not a failure of the run: the
+    venue-year's run is `quota` with the reset time, the command exits 0, `collect --status`
+    says so, and a run after the reset lists and reads the venue-year."""
+    import copy
+    import io
+    import zipfile
+
+    from aiohttp import web
+
+    from tests.test_papers_openreview import CREDS, ERRORS, login_ok, v2_notes
+
+    pdfs = {f"note{n:05d}": p.pdf for n, p in enumerate(papers()[:3])}
+    body = copy.deepcopy(ERRORS["rate_limit_429"])
+    reset = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 3613))
+    body["details"]["resetTime"] = reset + ".000Z"
+    spent = {"now": True}
+    listing = v2_notes(3, "ICLR.cc/2024/Conference")
+
+    def notes(request: web.Request) -> Reply:
+        return Reply.json(body, 429) if spent["now"] else listing(request)
+
+    def single(request: web.Request) -> Reply:
+        return Reply(200, pdfs[request.query["id"]], content_type="application/pdf")
+
+    def zipped(request: web.Request) -> Reply:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            for note_id in request.query["ids"].split(","):
+                zf.writestr(f"{note_id}.pdf", pdfs[note_id])
+        return Reply(200, buf.getvalue(), content_type="application/zip")
+
+    cmd = [TRENDBOT, "collect", "papers", "--venue", "ICLR", "--year", "2024", "--rate", "1000",
+           "--workers", "1", "--json"]  # fmt: skip
+    async with Loopback() as srv:
+        srv.handler("/login", login_ok)
+        srv.handler("/notes", notes)
+        srv.handler("/pdf", single)  # none is asked for: the zip holds every PDF
+        srv.handler("/attachment", zipped)
+        env = {**_env(tmp_path, srv), **CREDS}
+        code, out, err = await _run(cmd, env)
+        assert code == 0 and "Traceback" not in err, err
+        (line,) = out.splitlines()
+        got = json.loads(line)
+        assert "quota is spent (listing ICLR 2024)" in got["error"]
+        assert got["quota"]["resets_at"] == reset + "Z" and len(srv.hits("/notes")) == 1
+        code, status, err = await _run([TRENDBOT, "collect", "--status"], env)
+        assert code == 0, err
+        (row,) = [r for r in status.splitlines() if r.startswith("ICLR 2024")]
+        assert "not listed" in row and " quota: OpenReview's request quota is spent" in row
+        spent["now"] = False  # the hour has passed
+        code, out, err = await _run(cmd, env)
+        zips, singles = srv.hits("/attachment"), srv.hits("/pdf")
+    assert code == 0, err
+    got = json.loads(out.splitlines()[0])
+    assert (got["total"], got["failed"], got.get("error")) == (3, 0, None), got
+    assert (len(zips), len(singles)) == (1, 0)
+    store = open_store(tmp_path / "collect.db")
+    try:
+        status = store.conn.execute(
+            "SELECT status FROM collection_runs WHERE collector = 'papers' ORDER BY id"
+        ).fetchall()
+    finally:
+        store.close()
+    assert [s for (s,) in status] == ["quota", "ok"]

@@ -233,7 +233,7 @@ async def _collect(store, settings, options, progress, chosen, args, out) -> int
     def done(source: str, report) -> None:
         nonlocal failures
         progress.finish(source, report)
-        failures += bool(report.error)
+        failures += bool(report.error) and not report.quota  # a spent quota is not a failure
         if args.json:
             print(json.dumps(report.as_json(), ensure_ascii=False), file=out, flush=True)
         else:
@@ -303,7 +303,7 @@ def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
         rows: list[tuple[str, int, str]] = []
         for st in states:
             last = f"{(st.last_run or '')[:16]} {st.last_status or ''}".strip()
-            if st.last_status == "failed" and st.last_error:
+            if st.last_status in ("failed", "quota") and st.last_error:
                 last += f": {st.last_error}"
             elif st.last_recovered is not None:
                 last += (

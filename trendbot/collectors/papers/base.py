@@ -22,6 +22,16 @@ class CollectError(Exception):
     """A listing that cannot be had; the message is one sentence saying why and what to do."""
 
 
+class QuotaLeft(CollectError):
+    """The source's request quota ran out (OpenReview's hourly allowance): not a fault of the
+    source. The venue-year's run is recorded as ``quota`` with ``resets_at`` (epoch seconds, or
+    None when the source did not say), the run exits 0, and a run after the reset goes on."""
+
+    def __init__(self, message: str, resets_at: float | None) -> None:
+        super().__init__(message)
+        self.resets_at = resets_at
+
+
 @dataclass(frozen=True)
 class PaperRef:
     """One paper as a source lists it.

@@ -46,8 +46,10 @@ from trendbot.collectors.papers import (
     openreview,
     source_for,
 )
+from trendbot.collectors.papers.base import QuotaLeft
 from trendbot.collectors.pdftext import PoolError
 from trendbot.collectors.policy import SourcePolicy
+from trendbot.collectors.quota import iso
 from trendbot.config import ConfigError, Settings, without_password
 from trendbot.storage import Method, Store, paper_queries, runs
 from trendbot.storage import papers as db
@@ -143,12 +145,17 @@ class Report:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     written: bool = False
     error: str | None = None
+    quota_resets: float | None = None  # the error is a spent quota (not a fault): when it resets
+    quota: bool = False  # the error is a spent quota: the run is ``quota``, not ``failed``
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         if self.error:
-            return {"venue": self.venue, "year": self.year, "error": self.error}
+            out = {"venue": self.venue, "year": self.year, "error": self.error}
+            if self.quota:
+                out["quota"] = {"resets_at": iso(self.quota_resets), "left": ["its listing"]}
+            return out
         out: dict[str, Any] = {"venue": self.venue, "year": self.year}
         if self.dry_run:
             out.update(source=self.source, listed=self.listed, to_read=self.to_read)
@@ -347,6 +354,8 @@ class PaperCollector:
             )
             if listing is not None and listing.missing_pdfs():
                 report.notes.append(f"{listing.missing_pdfs()} main papers have no PDF link")
+        except QuotaLeft as exc:  # not a fault: the venue-year waits for the reset
+            report.error, report.quota, report.quota_resets = str(exc), True, exc.resets_at
         except (CollectError, ConfigError) as exc:  # ConfigError: a base URL setting, named
             report.error = str(exc)
         except FetchError as exc:
@@ -359,7 +368,9 @@ class PaperCollector:
         finally:
             if run_id is not None:
                 status = (
-                    "failed" if report.error else "ok" if report.written and not report.failed
+                    "quota" if report.quota
+                    else "failed" if report.error
+                    else "ok" if report.written and not report.failed
                     else "partial"
                 )  # fmt: skip
                 await asyncio.shield(

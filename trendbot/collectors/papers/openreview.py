@@ -44,7 +44,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from trendbot.collectors.http import FetchError, HttpClient, QuotaSpent
-from trendbot.collectors.papers.base import CollectError, Listing, PaperRef, clean_text
+from trendbot.collectors.papers.base import (
+    CollectError,
+    Listing,
+    PaperRef,
+    QuotaLeft,
+    clean_text,
+)
 from trendbot.collectors.quota import resets_phrase
 from trendbot.storage.collectable import CALENDARS
 
@@ -265,7 +271,7 @@ async def login_headers(http: HttpClient) -> dict[str, str]:
             ok_statuses=(400, 401, 403),
         )
     except QuotaSpent as exc:
-        raise CollectError(_spent(exc, "logging in")) from None
+        raise _spent(exc, "logging in") from None
     except FetchError as exc:
         raise CollectError(f"OpenReview login failed: {exc.reason}") from None
     try:
@@ -281,11 +287,12 @@ async def login_headers(http: HttpClient) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _spent(exc: QuotaSpent, doing: str) -> str:
+def _spent(exc: QuotaSpent, doing: str) -> QuotaLeft:
     """One sentence for a spent OpenReview quota: not a fault, and when to come back."""
-    return (
+    return QuotaLeft(
         f"OpenReview's request quota is spent ({doing}); the quota "
-        f"{resets_phrase(exc.resets_at)}, and a run after that collects it."
+        f"{resets_phrase(exc.resets_at)}, and a run after that collects it.",
+        exc.resets_at,
     )
 
 
@@ -308,7 +315,7 @@ async def _page(
             source, "/notes", params=params, headers=headers, ok_statuses=(403,), check=check
         )
     except QuotaSpent as exc:
-        raise CollectError(_spent(exc, f"listing {venue} {year}")) from None
+        raise _spent(exc, f"listing {venue} {year}") from None
     except FetchError as exc:
         if exc.kind == "challenge":
             raise CollectError(
