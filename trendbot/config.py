@@ -36,6 +36,8 @@ SOURCE_URLS: dict[str, str] = {
     "ACL_ANTHOLOGY_BASE_URL": "https://aclanthology.org",
     "OPENREVIEW_BASE_URL": "https://api2.openreview.net",
     "OPENREVIEW_V1_BASE_URL": "https://api.openreview.net",
+    # the code of papers: repository files read from GitHub's raw host (no API quota spent)
+    "GITHUB_RAW_BASE_URL": "https://raw.githubusercontent.com",
     # industry
     "GITHUB_BASE_URL": "https://api.github.com",
     "CLICKHOUSE_BASE_URL": "https://sql-clickhouse.clickhouse.com",

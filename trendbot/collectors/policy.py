@@ -255,6 +255,17 @@ DEFAULT_POLICIES: dict[str, SourcePolicy] = {
         SourcePolicy(
             "github", "GITHUB_BASE_URL", rate=1.0, concurrency=2, max_wait=900.0, quota=True
         ),
+        # GitHub's raw file host (repository files for the code of papers): no documented
+        # limit and no API quota, but it answers abuse with 429: a few files a second.
+        SourcePolicy(
+            "github_raw",
+            "GITHUB_RAW_BASE_URL",
+            rate=4.0,
+            burst=4,
+            concurrency=4,
+            max_body=2 * MiB,
+            quota=True,
+        ),
         SourcePolicy("clickhouse", "CLICKHOUSE_BASE_URL", rate=0.5, concurrency=1),
         SourcePolicy("pypistats", "PYPISTATS_BASE_URL", rate=0.4, concurrency=1),  # 30/min
         SourcePolicy("hn_algolia", "HN_ALGOLIA_BASE_URL", rate=2.0),
