@@ -220,3 +220,18 @@ def test_rule_version_is_stated_and_scan_names_it() -> None:
 def test_module_has_no_io() -> None:
     src = Path(codelinks.__file__).read_text()
     assert "import os" not in src and "open(" not in src
+
+
+def test_an_our_code_sentence_outranks_a_first_page_link() -> None:
+    pages = [
+        "Title\nAbstract\nWe extend MoCo (github.com/someone/moco).\n1 Introduction\nText.",
+        "More text.\n",
+        "Our implementation is released at https://gitlab.com/me/proj/-/tree/main.",
+    ]
+    links = code_links(pages)
+    assert [(c.repo, c.own, c.first_page, c.abstract) for c in links] == [
+        ("someone/moco", False, True, True),
+        ("me/proj", True, False, False),
+    ]
+    assert links[1].why == "page 3: 'Our implementation is released at …'"
+    assert links[0].why == "first page: ranked after me/proj"
