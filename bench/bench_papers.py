@@ -24,7 +24,8 @@ Section "extraction" (issue 8), on ``--papers`` (240) papers, the same files for
 Beside the verdict it prints (c) once its pool runs (start and close left out: a collection
 starts one pool per run, for thousands of papers), and the ceiling for (c): pdfium's own CPU
 per page (``extract``'s calls, in a child process with the workers' malloc setting) plus
-detection's, spread perfectly over the cores with no pool at all, as ratios to (a) and (b).
+detection's, spread perfectly over the cores with no pool at all, as ratios to (a) and (b);
+and what finding repository links adds per page (``bench_links.measure``; goal ≤ 5 %).
 
 The three run interleaved, ``--rounds`` times in a rotating order, so that a neighbour's burst
 of work hits all of them alike; the table gives medians of wall and CPU time (CPU: this process
@@ -118,7 +119,7 @@ class MachineWatch:
 
 # -- the corpus, cached ----------------------------------------------------------------------------
 def _generator_hash() -> str:
-    return hashlib.sha256((ROOT / "tests" / "pdfgen.py").read_bytes()).hexdigest()[:10]
+    return hashlib.sha256((ROOT / "tests" / "support" / "pdfgen.py").read_bytes()).hexdigest()[:10]
 
 
 def cached_corpus(count: int, seed: int, engine: str, cache: Path) -> tuple[list[CorpusPaper], str]:
@@ -446,6 +447,10 @@ def section_extraction(args: argparse.Namespace) -> bool:
         f"pdfium alone (extract(): load, text page, text, close; no detection), one core, "
         f"with the workers' malloc setting: {engine_ms:.3f} ms CPU per page"
     )
+    from bench_links import measure as links_measure  # bench/ is on sys.path as the script's dir
+
+    # the same papers: extraction and detection again, and link finding (codelinks, issue 16)
+    print(links_measure([p.path.read_bytes() for p in papers[: len(texts)]]).line())
     if len(pipelines) == 3:
         # The best (c) could do with today's per-page costs: every page's pdfium and detection
         # spread perfectly over the cores, with no pool to start, feed or close.

@@ -58,13 +58,14 @@ def test_scan_reports_each_rule_set_in_words(pdf_dir, cli_env) -> None:
         "counts for nothing (names both pytorch and tensorflow)"
     )
     assert out[3].endswith("counts for pytorch, keras, jax")
-    assert out[4] == "hyphen.pdf: 2 pages"  # "Py-" + "Torch" across a line end
-    assert out[5].endswith("names pytorch [pytorch]; counts for pytorch")
-    assert out[8] == "google.pdf: 2 pages"
-    assert out[10].split()[:2] == ["article", "(2019-10-10)"]
-    assert out[10].endswith('names no framework; excluded: its text contains "google brain"')
-    assert out[11].endswith("names jax [re:\\bjax\\b]; counts for jax")
-    assert len(out) == 12
+    assert out[4].split() == ["code", "links", "no", "repository"]
+    assert out[5] == "hyphen.pdf: 2 pages"  # "Py-" + "Torch" across a line end
+    assert out[6].endswith("names pytorch [pytorch]; counts for pytorch")
+    assert out[10] == "google.pdf: 2 pages"
+    assert out[12].split()[:2] == ["article", "(2019-10-10)"]
+    assert out[12].endswith('names no framework; excluded: its text contains "google brain"')
+    assert out[13].endswith("names jax [re:\\bjax\\b]; counts for jax")
+    assert len(out) == 15
 
 
 def test_scan_json_one_object_per_line(pdf_dir, cli_env) -> None:
@@ -143,7 +144,7 @@ def test_scan_unreadable_file(cli_env, public_dir) -> None:
 def test_scan_only_chosen_rules_and_refuses_unknown_ones(pdf_dir, cli_env) -> None:
     proc = trendbot(["scan", "--rules", "modern", "both.pdf"], cli_env, pdf_dir)
     assert proc.returncode == 0
-    assert [line.split()[0] for line in proc.stdout.splitlines()[1:]] == ["modern"]
+    assert [line.split()[0] for line in proc.stdout.splitlines()[1:]] == ["modern", "code"]
     bad = trendbot(["scan", "--rules", "modern,nope", "both.pdf"], cli_env, pdf_dir)
     assert bad.returncode == 2 and bad.stdout == ""
     assert (

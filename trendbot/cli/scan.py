@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the parser is built on every `trendbot` start: nothing heav
 
 BUILTIN_NAMES = ("final", "article", "modern")  # trendbot.collectors.detect.BUILTIN, checked
 DEFAULT_TIMEOUT = 60.0  # pdftext.DEFAULT_TIMEOUT, checked by the tests
+CODE_RULE = "links-1 (2026-12-05)"  # codelinks.RULE_VERSION, checked by the tests
 MAX_WORKERS = 64  # as collect papers --workers: more processes than that only wait on each other
 MAX_TIMEOUT = 86400.0  # a day: longer is no limit at all, and overflows the waits below
 
@@ -155,7 +156,20 @@ def format_text(result: ScanResult, rulesets: Sequence[RuleSet]) -> str:
         d = paper.detections[rules.name]
         label = f"{rules.name} ({rules.version})".ljust(width)
         lines.append(f"  {label}  {_names(d)}; {_verdict(d, rules)}")
+    lines.append(f"  {'code'.ljust(width)}  {_own_code(paper)}")
     return "\n".join(lines)
+
+
+def _own_code(paper: PaperText) -> str:
+    """One short line: the paper's own repository, or how many links it has and none is."""
+    own = next((c for c in paper.code if c.own), None)
+    if own is not None:
+        return f"own repository {own.repo} ({own.why})"
+    linked = [c for c in paper.code if c.kind == "code"]
+    if not linked:
+        return "links no repository"
+    n = len(linked)
+    return f"links {n} repositor{'y' if n == 1 else 'ies'}, none of them its own"
 
 
 def as_json(result: ScanResult) -> dict:
@@ -186,6 +200,22 @@ def as_json(result: ScanResult) -> dict:
             }
             for name, d in detections.items()
         },
+        "code": [
+            {
+                "repo": c.repo,
+                "url": c.url,
+                "host": c.host,
+                "kind": c.kind,
+                "own": c.own,
+                "why": c.why,
+                "pages": list(c.pages),
+                "first_page": c.first_page,
+                "abstract": c.abstract,
+                "code_sentence": c.code_sentence,
+            }
+            for c in (paper.code if ok and paper is not None else ())
+        ],
+        "code_rule": CODE_RULE,
         "error": result.error or None,
     }
 

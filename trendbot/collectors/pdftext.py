@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from trendbot.collectors.codelinks import CodeLink, code_links
 from trendbot.collectors.detect import BUILTIN, Detection, RuleSet, detect_all, normalise
 
 Status = Literal["ok", "no_text", "failed"]
@@ -61,6 +62,7 @@ class PdfText:
     pages: int
     text: str = ""
     reason: str = ""
+    page_texts: tuple[str, ...] = ()  # each page as read ("" for a damaged one): link finding
 
 
 # pdfium's FPDF_ERR_* codes, as sentences about the file
@@ -97,8 +99,10 @@ def extract(data: bytes) -> PdfText:
         if n < 1:
             return PdfText("failed", 0, reason="it has no pages")
         parts: list[str] = []
+        numbered: list[str] = []  # parts, with "" where a page could not be read
         bad = 0
         for i in range(n):
+            numbered.extend("" for _ in range(i - len(numbered)))
             page = pdfium_c.FPDF_LoadPage(doc, i)
             if not page:  # a damaged page: read the others
                 bad += 1
@@ -110,6 +114,7 @@ def extract(data: bytes) -> PdfText:
                     continue
                 try:
                     parts.append(_page_text(pdfium_c, textpage))
+                    numbered.append(parts[-1])
                 finally:
                     pdfium_c.FPDFText_ClosePage(textpage)
             except Exception:  # whatever a page throws, the others are still read
@@ -126,7 +131,8 @@ def extract(data: bytes) -> PdfText:
     if visible < MIN_CHARS_PER_PAGE * n:
         why = "no text layer (a scanned paper?)" + (f"; {note}" if note else "")
         return PdfText("no_text", n, text, reason=why)
-    return PdfText("ok", n, text, reason=note)
+    numbered.extend("" for _ in range(n - len(numbered)))
+    return PdfText("ok", n, text, reason=note, page_texts=tuple(numbered))
 
 
 # A page that ends in the middle of a hyphenated word: pdfium's line-end hyphen mark, then at
@@ -228,6 +234,8 @@ class PaperText:
     cpu_seconds: float = 0.0  # the CPU time that took (unlike wall time, immune to a busy box)
     worker_pid: int = 0
     worker_peak_rss_mb: float = 0.0  # the worker's peak RSS so far (bounded-memory checks)
+    # repository and model links, the paper's own marked (codelinks.RULE_VERSION); not stored yet
+    code: tuple[CodeLink, ...] = ()
 
     @property
     def frameworks(self) -> tuple[str, ...]:
@@ -258,14 +266,17 @@ def analyse(data: bytes, rulesets: Iterable[RuleSet] | None = None) -> PaperText
     rulesets = tuple(BUILTIN.values() if rulesets is None else rulesets)
     pdf = extract(data)
     detections: dict[str, Detection] = {}
+    code: tuple[CodeLink, ...] = ()
     if pdf.status == "ok":
         detections = detect_all(normalise(pdf.text), rulesets)
+        code = code_links(pdf.page_texts)
     return PaperText(
         status=pdf.status,
         pages=pdf.pages,
         chars=len(pdf.text),
         reason=pdf.reason,
         detections=detections,
+        code=code,
         seconds=time.perf_counter() - started,
         cpu_seconds=time.process_time() - cpu,
         worker_pid=os.getpid(),
