@@ -34,6 +34,28 @@ from trendbot.charts.spec import ChartSpec, Series
 from trendbot.charts.style import resolve_colour
 
 
+def _draw_bars(
+    draw: Any,
+    offset: float,
+    values: dict[int, float],
+    thin: set[int],
+    colour: str,
+    background: str,
+    **size: float,
+) -> None:
+    """One series' bars through ``draw`` (``ax.bar`` or ``ax.barh``, ``size`` its width or
+    height): solid, except those with few papers behind them, drawn as an outline with stripes
+    (the key says so)."""
+    idx = sorted(values)
+    solid = [i for i in idx if i not in thin]
+    draw([i + offset for i in solid], [values[i] for i in solid], color=colour, zorder=3,
+         linewidth=0, **size)  # fmt: skip
+    hatched = [i for i in idx if i in thin]
+    if hatched:
+        draw([i + offset for i in hatched], [values[i] for i in hatched], color=background,
+             edgecolor=colour, hatch="///", linewidth=1.6, zorder=3, **size)  # fmt: skip
+
+
 def _bar_values(s: Series) -> dict[int, float]:
     return {int(x): y for x, y in s.defined()}
 
@@ -138,27 +160,7 @@ def draw_vbars(ax: Any, ink: Ink, spec: ChartSpec) -> None:
         idx = sorted(vs)
         starred = {int(x) for x in s.hollow}
         thin = {int(x) for x in s.thin}
-        solid = [i for i in idx if i not in thin]
-        ax.bar(
-            [i + offset for i in solid],
-            [vs[i] for i in solid],
-            width=width * 0.92,
-            color=colour,
-            zorder=3,
-            linewidth=0,
-        )
-        hatched = [i for i in idx if i in thin]
-        if hatched:  # few papers behind these: drawn as an outline with stripes (see the key)
-            ax.bar(
-                [i + offset for i in hatched],
-                [vs[i] for i in hatched],
-                width=width * 0.92,
-                color=theme.background,
-                edgecolor=colour,
-                hatch="///",
-                linewidth=1.6,
-                zorder=3,
-            )
+        _draw_bars(ax.bar, offset, vs, thin, colour, theme.background, width=width * 0.92)
         for i in idx:
             text = fmt_value(vs[i], spec.y_unit, precise=spec.y_unit == "percent" and n_cat == 1)
             text += "*" if i in starred else ""
@@ -297,27 +299,7 @@ def draw_hbars(ax: Any, ink: Ink, spec: ChartSpec) -> None:
         idx = sorted(vs)
         starred = {int(x) for x in s.hollow}
         thin = {int(x) for x in s.thin}
-        solid = [i for i in idx if i not in thin]
-        ax.barh(
-            [i + offset for i in solid],
-            [vs[i] for i in solid],
-            height=height * 0.9,
-            color=colour,
-            zorder=3,
-            linewidth=0,
-        )
-        hatched = [i for i in idx if i in thin]
-        if hatched:  # few papers behind these (see the key)
-            ax.barh(
-                [i + offset for i in hatched],
-                [vs[i] for i in hatched],
-                height=height * 0.9,
-                color=theme.background,
-                edgecolor=colour,
-                hatch="///",
-                linewidth=1.6,
-                zorder=3,
-            )
+        _draw_bars(ax.barh, offset, vs, thin, colour, theme.background, height=height * 0.9)
         for i in idx:
             text = fmt_value(vs[i], spec.y_unit) + ("*" if i in starred else "")
             ink.text(

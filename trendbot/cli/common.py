@@ -103,25 +103,6 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
-def seconds(most: float) -> Any:
-    """An argparse ``type=``: a number of seconds above 0 and at most ``most``."""
-
-    def convert(text: str) -> float:
-        import math
-
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not (0 < value <= most):  # also refuses nan and inf
-            raise argparse.ArgumentTypeError(
-                f"must be a number of seconds above 0 and at most {most:g}, not {text!r}"
-            )
-        return value
-
-    return convert
-
-
 class OutputError(Exception):
     """A file of the answer could not be written; the answer itself was printed."""
 

@@ -82,6 +82,19 @@ def count(name: str, most: int) -> Callable[[str], int]:
     return convert
 
 
+def seconds(most: float) -> Callable[[str], float]:
+    """A number of seconds above 0 and at most ``most`` (nan and inf refused)."""
+
+    def convert(text: str) -> float:
+        what = f"must be a number of seconds above 0 and at most {most:g}"
+        value = _number(text, what)
+        if not 0 < value <= most:
+            raise argparse.ArgumentTypeError(f"{what}, not {text!r}")
+        return value
+
+    return convert
+
+
 def year(text: str) -> int:
     """A year from EARLIEST_YEAR to this one (UTC): no paper of a later year is out yet."""
     now = this_year()

@@ -22,7 +22,6 @@ from trendbot.cli.common import (
     EXIT_USAGE,
     clean_arg,
     printable,
-    seconds,
 )
 from trendbot.cli.pdf_input import InputError, Limits, read_file
 
@@ -33,7 +32,6 @@ if TYPE_CHECKING:  # the parser is built on every `trendbot` start: nothing heav
 BUILTIN_NAMES = ("final", "article", "modern")  # trendbot.collectors.detect.BUILTIN, checked
 DEFAULT_TIMEOUT = 60.0  # pdftext.DEFAULT_TIMEOUT, checked by the tests
 CODE_RULE = "links-1 (2026-12-05)"  # codelinks.RULE_VERSION, checked by the tests
-MAX_WORKERS = 64  # as collect papers --workers: more processes than that only wait on each other
 MAX_TIMEOUT = 86400.0  # a day: longer is no limit at all, and overflows the waits below
 
 
@@ -289,16 +287,17 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     scan.add_argument(
         "--timeout",
-        type=seconds(MAX_TIMEOUT),
+        type=flags.seconds(MAX_TIMEOUT),
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"give up reading or analysing a file after this long (default: {DEFAULT_TIMEOUT:g})",
     )
     scan.add_argument(
         "--workers",
-        type=flags.count("worker processes", MAX_WORKERS),
+        type=flags.count("worker processes", flags.MAX_WORKERS),
         default=None,
         metavar="N",
-        help=f"worker processes, 1 to {MAX_WORKERS} (default: one per core, at most one per file)",
+        help=f"worker processes, 1 to {flags.MAX_WORKERS} (default: one per core, at most one "
+        "per file)",
     )
     scan.set_defaults(func=cmd_scan)
