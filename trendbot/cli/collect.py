@@ -152,9 +152,7 @@ def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> i
         venues = _venues(args.venue)
         since = args.since
         if args.recent:
-            from datetime import UTC, datetime
-
-            since = datetime.now(UTC).year - args.recent + 1
+            since = flags.this_year() - args.recent + 1
         chosen = targets(store, venues, args.year, since)
         if chosen:
             chosen += retries(store, venues, chosen)
@@ -208,11 +206,9 @@ def _why_none(venues: list[str], years: list[int] | None, since: int | None = No
     """Why the venue-years asked for do not exist, from the venue calendar the collectors list
     by ("ICCV is held in odd years only, so there is no ICCV 2024"); else a pointer at the
     flags. (A year to come never gets here: the flag's converter refuses it.)"""
-    from datetime import UTC, datetime
-
     from trendbot.storage.collectable import why_not
 
-    now = datetime.now(UTC).year
+    now = flags.this_year()
     reasons = dict.fromkeys(
         r for v in venues for y in years or () if (r := why_not(v, y, now)) is not None
     )
