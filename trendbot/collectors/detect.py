@@ -397,7 +397,9 @@ def catalog_rulesets() -> dict[str, RuleSet]:
     # worker ~15 ms at start for nothing
     catalog = resources.files("trendbot").joinpath("storage", "seed", "catalog.json")
     text = catalog.read_text()
-    return {m["name"]: RuleSet.from_record(m) for m in json.loads(text)["methods"]}
+    methods = json.loads(text)["methods"]
+    # the ``code`` method reads repositories, not text (collectors/code/)
+    return {m["name"]: RuleSet.from_record(m) for m in methods if m.get("kind", "text") == "text"}
 
 
 BUILTIN: dict[str, RuleSet] = catalog_rulesets()

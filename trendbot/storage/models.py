@@ -28,6 +28,15 @@ class Source:
     collected_at: str
 
 
+# The ``code`` method's figures beside its frameworks: repositories naming more than one framework,
+# or none; and what its population is made of (stored as ``paper_counts`` rows of the method too,
+# so an update event says "linked 2,300 → 2,310"): the venue-year's accepted papers, those whose
+# text was searched for links, those linking their own code, and of those the repositories that
+# are gone (404), empty, on a host this rule does not read (GitLab), or not read yet (a quota).
+CODE_OUTCOMES = ("several", "none")
+CODE_COVERAGE = ("accepted", "searched", "linked", "gone", "empty", "elsewhere", "unread")
+
+
 @dataclass(frozen=True)
 class Method:
     """A named, versioned counting rule: the terms searched per framework and how papers count.
@@ -49,6 +58,15 @@ class Method:
     aliases: tuple[str, ...] = ()
     terms: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
     both: tuple[str, ...] = ()
+    kind: str = (
+        "text"  # "text": terms searched in the paper; "code": its own repository's framework
+    )
+
+    @property
+    def is_code(self) -> bool:
+        """The ``code`` method: counts repositories, not text; its population is the papers that
+        link their own code (``paper_counts.total_papers`` is how many of those were read)."""
+        return self.kind == "code"
 
     @property
     def frameworks(self) -> tuple[str, ...]:
@@ -56,7 +74,10 @@ class Method:
 
     @property
     def figures(self) -> tuple[str, ...]:
-        """Every figure the method reports, in display order (frameworks, then the pair)."""
+        """Every figure the method reports, in display order (frameworks, then the pair; for the
+        ``code`` method, then ``several`` and ``none``, which shares are also taken of)."""
+        if self.is_code:
+            return (*self.frameworks, *CODE_OUTCOMES)
         return (*self.frameworks, *(("+".join(self.both),) if self.both else ()))
 
     @property

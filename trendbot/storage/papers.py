@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from trendbot.storage import outbox
+from trendbot.storage import code, outbox
 from trendbot.storage.clock import now_iso
 from trendbot.storage.data_version import one_step
 from trendbot.storage.data_version import read as read_version
@@ -71,6 +71,10 @@ class PaperResult:
     mentions: Mapping[str, Sequence[Mention]] = field(default_factory=dict)
     rules: Mapping[str, str] = field(default_factory=dict)
     permanent: bool = False  # failed for a reason a retry tomorrow will not fix (404, not a PDF)
+    # The repository links its text gives, and the link rule's version (None: not searched,
+    # e.g. a run without the code method; its stored links are then left as they were).
+    links: Sequence[code.LinkRow] = ()
+    links_rule: str | None = None
 
 
 def ensure_source(conn: sqlite3.Connection, source: Mapping[str, str]) -> None:
@@ -293,6 +297,19 @@ def save_results(
                     for m in mentions
                 ],
             )
+            if r.links_rule is not None and r.status == "ok":
+                code.write_links(conn, r.id, r.links, r.links_rule, stamp)
+        return _aggregate(conn, aggregate, stamp) if aggregate is not None else None
+
+
+def save_repos(
+    conn: sqlite3.Connection, rows: Iterable[code.RepoRow], *, aggregate: Aggregate | None = None
+) -> Totals | None:
+    """Store repository checks (the ``code`` method) in one transaction; with ``aggregate``
+    (naming the code method) rebuild that venue-year's counts in the same transaction."""
+    stamp = now_iso()
+    with conn:
+        code.upsert_repos(conn, rows)
         return _aggregate(conn, aggregate, stamp) if aggregate is not None else None
 
 
@@ -308,7 +325,12 @@ def _aggregate(conn: sqlite3.Connection, agg: Aggregate, stamp: str) -> Totals:
     total = sum(states.values())
     pending = states.get("pending", 0)
     counts: dict[str, dict[str, int]] = {}
+    totals: dict[str, int] = {}
     for method in agg.methods:
+        if method.is_code:  # figures of repositories, over the papers that link their own
+            counts[method.name], totals[method.name] = code.counts(conn, *key, method)
+            continue
+        totals[method.name] = total
         found = dict(
             conn.execute(
                 "SELECT pm.framework, count(*) FROM paper_mentions pm"
@@ -321,7 +343,7 @@ def _aggregate(conn: sqlite3.Connection, agg: Aggregate, stamp: str) -> Totals:
         counts[method.name] = {fig: found.get(fig, 0) for fig in method.figures}
     written = pending == 0 and total > 0
     if written:
-        _write_counts(conn, agg, key, counts, total, states.get("failed", 0), stamp)
+        _write_counts(conn, agg, key, counts, totals, states.get("failed", 0), stamp)
     return Totals(
         total=total,
         pending=pending,
@@ -338,7 +360,7 @@ def _write_counts(
     agg: Aggregate,
     key: tuple[str, int],
     counts: dict[str, dict[str, int]],
-    total: int,
+    totals: dict[str, int],
     failed: int,
     stamp: str,
 ) -> None:
@@ -372,7 +394,16 @@ def _write_counts(
                 " IS excluded.papers AND paper_counts.total_papers IS excluded.total_papers"
                 " THEN paper_counts.collected_at ELSE excluded.collected_at END",
                 [
-                    (*key, method.id, fig, agg.source_id, n, total, agg.population, agg.note, stamp)
+                    (
+                        *key,
+                        method.id,
+                        fig,
+                        agg.source_id,
+                        n,
+                        totals[method.name],
+                        *_who(method, agg),
+                        stamp,
+                    )
                     for fig, n in figures.items()
                 ],
             )
@@ -384,7 +415,19 @@ def _write_counts(
     unread = [] if not old or old_failed in (None, failed) else [
         outbox.Change(UNREAD, old_failed, failed)
     ]  # fmt: skip
-    _record_update(conn, agg, key, old, counts, total, unread)
+    _record_update(conn, agg, key, old, counts, totals, unread)
+
+
+# The ``code`` method's population, as ``paper_counts.population`` and ``note`` say it.
+CODE_POPULATION = "own code"
+CODE_NOTE = "papers that link their own code, whose repository was read"
+
+
+def _who(method: Method, agg: Aggregate) -> tuple[str, str]:
+    """(population, note) of a method's rows: the venue-year's, or the code method's own."""
+    if method.is_code:
+        return CODE_POPULATION, CODE_NOTE
+    return agg.population, agg.note
 
 
 def _stored_figures(
@@ -409,13 +452,13 @@ def _record_update(
     key: tuple[str, int],
     old: dict[str, dict[str, int]],
     counts: dict[str, dict[str, int]],
-    total: int,
+    totals: dict[str, int],
     extra: Sequence[outbox.Change] = (),
 ) -> None:
     """The outbox event for a venue-year whose figures changed (none if nothing did)."""
     changes: list[outbox.Change] = []
     for method in agg.methods:
-        new = {**counts[method.name], "total": total}
+        new = {**counts[method.name], "total": totals[method.name]}
         changes += outbox.changes_between(old.get(method.id, {}), new, group=method.name)
     changes += extra
     if not changes:

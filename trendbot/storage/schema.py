@@ -388,6 +388,69 @@ def _paper_retries(db: Database) -> None:
     db.execute("ALTER TABLE paper_listings ADD COLUMN published_failed INTEGER")
 
 
+@migrations(name="0008_code")
+def _code(db: Database) -> None:
+    """The ``code`` method (issue 16): the links a paper's text gives to its code, and what the
+    repositories they name are written in.
+
+    - ``methods.kind``: ``text`` (a rule searched in the paper's text) or ``code`` (the framework
+      of the paper's own repository); a ``code`` method is never given to the PDF readers.
+    - ``papers.links_rule``: the version of the link rule a paper's text was searched with (NULL:
+      not searched, such as papers read before this migration).
+    - ``paper_links``: every repository or model link found in a paper, with where it was (pages,
+      first page, abstract, an "our code" sentence), whether it is the paper's own and why.
+    - ``code_repos``: one row per repository however many papers link it (keyed by the lower-case
+      ``host/owner/name``, as GitHub's names are case-insensitive): its outcome (a framework id,
+      ``several``, ``none``, ``gone``, ``empty``), the evidence (file, line, text), what decided
+      it, the rule's version, when it was read and the ETags a re-check sends.
+    """
+    db.execute("ALTER TABLE methods ADD COLUMN kind TEXT NOT NULL DEFAULT 'text'")
+    db.execute("ALTER TABLE papers ADD COLUMN links_rule TEXT")
+    db.execute(
+        """
+        CREATE TABLE paper_links (
+            paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+            host TEXT NOT NULL,
+            repo TEXT NOT NULL,
+            url TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            own INTEGER NOT NULL DEFAULT 0 CHECK (own IN (0, 1)),
+            tool INTEGER NOT NULL DEFAULT 0 CHECK (tool IN (0, 1)),
+            why TEXT NOT NULL DEFAULT '',
+            pages TEXT NOT NULL DEFAULT '[]',
+            first_page INTEGER NOT NULL DEFAULT 0,
+            abstract INTEGER NOT NULL DEFAULT 0,
+            code_sentence INTEGER NOT NULL DEFAULT 0,
+            repo_key TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            found_at TEXT NOT NULL,
+            PRIMARY KEY (paper_id, host, repo)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_paper_links_own ON paper_links (repo_key) WHERE own = 1")
+    db.execute(
+        """
+        CREATE TABLE code_repos (
+            repo_key TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            repo TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            frameworks TEXT NOT NULL DEFAULT '[]',
+            evidence TEXT NOT NULL DEFAULT '[]',
+            decided_by TEXT,
+            read TEXT NOT NULL DEFAULT '[]',
+            moved_to TEXT,
+            default_branch TEXT,
+            rule TEXT NOT NULL,
+            checked_at TEXT NOT NULL,
+            etags TEXT NOT NULL DEFAULT '{}',
+            sbom_python INTEGER NOT NULL DEFAULT 0,
+            api_requests INTEGER NOT NULL DEFAULT 0,
+            raw_requests INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+
+
 MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)
 if len(MIGRATION_NAMES) != SCHEMA_VERSION:
     raise RuntimeError("storage/version.py SCHEMA_VERSION must equal the number of migrations")

@@ -215,6 +215,7 @@ def method_row(m: dict) -> dict:
         "aliases": json.dumps(m.get("aliases", [])),
         "exclusive": int(m["exclusive"]),
         "is_default": int(m["is_default"]),
+        "kind": m.get("kind", "text"),
     }
 
 

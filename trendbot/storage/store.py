@@ -139,7 +139,7 @@ class Store:
         if self._methods is None:
             rows = self._rows(
                 "SELECT id, name, version, title, description, pytorch_terms, tensorflow_terms,"
-                " exclusive, affiliation_filter, is_default, aliases, terms, both_pair"
+                " exclusive, affiliation_filter, is_default, aliases, terms, both_pair, kind"
                 " FROM methods ORDER BY is_default DESC, version ASC"
             )
             methods = {}
@@ -164,6 +164,7 @@ class Store:
                     aliases=tuple(json.loads(r[10])),
                     terms=terms,
                     both=tuple(r[12].split("+")) if r[12] else (),
+                    kind=r[13],
                 )
             self._methods = methods
         return self._methods

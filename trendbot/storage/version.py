@@ -5,7 +5,7 @@ Opening an up-to-date store must not import sqlite-utils (which imports pandas a
 at import that it equals the number of migrations.
 """
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # The migration set recorded in ``_sqlite_migrations`` and the ``PRAGMA application_id`` stamped on
 # every trendbot store (the ASCII bytes "TRND"): together they let trendbot recognise its own

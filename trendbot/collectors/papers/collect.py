@@ -298,7 +298,7 @@ class PaperCollector:
     def rulesets(self) -> tuple:
         from trendbot.collectors.detect import RuleSet
 
-        return tuple(RuleSet.from_record(m) for m in self.methods())
+        return tuple(RuleSet.from_record(m) for m in self.methods() if not m.is_code)
 
     # -- one venue-year ---------------------------------------------------------------------------
     async def collect(self, venue: str, year: int) -> Report:
