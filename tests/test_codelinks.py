@@ -235,3 +235,47 @@ def test_an_our_code_sentence_outranks_a_first_page_link() -> None:
     ]
     assert links[1].why == "page 3: 'Our implementation is released at …'"
     assert links[0].why == "first page: ranked after me/proj"
+
+
+# -- sentences as real papers write them -----------------------------------------------------------
+# The link sentences of real abstracts (ACL Anthology, anthology.xml abstracts of the papers named;
+# in the PDF the break is a line end, here written as one), set on a paper's second page so only
+# the "our code" rule can make them the paper's own.
+@pytest.mark.parametrize(
+    ("sentence", "repo"),
+    [
+        (  # 2020.emnlp-main.210: url.sty broke the host after its dot
+            "Code, data, and pre-trained models are available at https://github.\r\n"
+            "com/linzehui/mRASP.",
+            "linzehui/mRASP",
+        ),
+        (  # 2020.acl-main.610
+            "Implementation is available at: https://github.com/\r\nguykush/TermSetExpansion-MPB/",
+            "guykush/TermSetExpansion-MPB",
+        ),
+        (  # 2020.acl-main.655
+            "All source codes of this work are available at https://github.com/thunlp/KernelGAT.",
+            "thunlp/KernelGAT",
+        ),
+        (  # P19-1446
+            "Our code is available at http://github.com/\r\nfreesunshine0316/sembleu.",
+            "freesunshine0316/sembleu",
+        ),
+        (  # 2020.emnlp-main.118
+            "Our benchmark, execution engines and implementation can be found on: "
+            "https://github.com/JasperGuo/Unimer.",
+            "JasperGuo/Unimer",
+        ),
+    ],
+)
+def test_real_link_sentences_name_the_papers_own_code(sentence, repo) -> None:
+    pages = ["A Title\r\nAbstract\r\nWe study things.\r\n1 Introduction\r\nText.", sentence]
+    (link,) = code_links(pages)
+    assert (link.repo, link.own, link.code_sentence) == (repo, True, True), link.why
+    assert "https://" not in link.why and link.why.startswith("page 2: '")
+
+
+def test_a_host_broken_after_its_dot_is_followed_only_at_a_line_end() -> None:
+    assert [x.repo for x in find_links(["at huggingface.\nco/org/model and"])] == ["org/model"]
+    assert find_links(["see github. com/a/b"]) == ()  # a space is not url.sty's break
+    assert find_links(["the github.\ncomments/a/b"]) == ()

@@ -70,6 +70,20 @@ _HOST_TAILS = {
     "itlab.com/": ("gitlab.com", re.compile(r"(?:https?://)?(?:www\.)?[Gg]\Z")),
     "ingface.co/": ("huggingface.co", re.compile(r"(?:https?://)?(?:www\.)?[Hh]ugg\Z")),
 }
+# A host name broken after its dot ("https://github." / "com/owner/name"; url.sty breaks after a
+# full stop): the break is moved before the host, which keeps every offset where it was.
+_HOST_BREAK = re.compile(
+    r"(?i)(git(?:hub|lab)\.)([ \t]*\r?\n[ \t]*)(com/)|(huggingface\.)([ \t]*\r?\n[ \t]*)(co/)"
+)
+_SCHEME_END = re.compile(r"\s*(?:https?://)?(?:www\.)?$")
+_HOST_BREAK_HINTS = ("\ncom/", "\nco/", "\n com/", "\n co/")
+
+
+def _join_host(m: re.Match[str]) -> str:
+    host, gap, tail = m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)
+    return gap + host + tail
+
+
 _URL_CHARS = re.compile(r"[A-Za-z0-9._~%+\-/#?=&:\ufffe]*")
 _BREAK = re.compile(r"[ \t]*\r?\n[ \t]*")
 _BREAK_AFTER = "./_-\ufffe"  # url.sty's break points (and pdfium's line-end hyphen mark)
@@ -85,8 +99,12 @@ _SENTENCE_END = re.compile(
 _OWN_CUE = re.compile(
     r"\b(?:our|my)\s+(?:[\w-]+\s+){0,3}?(?:code|implementation|source|repository|project|"
     r"software|library|toolkit|package|models?)\b"
-    r"|\bcode\s+(?:and\s+[\w-]+\s+)?(?:is|are|will\s+be|has\s+been|have\s+been)\s+"
-    r"(?:[\w-]+\s+){0,3}?(?:available|released|open[- ]?sourced|public)"
+    # "Code is available", "Code, data, and pre-trained models are released", "All source codes
+    # of this work are available", "Implementation is available at:", "can be found at"
+    r"|\b(?:code|codes|implementations?)(?:\s+of\s+(?:this|our|the\s+proposed)\s+[\w-]+)?"
+    r"(?:\s*,\s*[\w-]+(?:\s+[\w-]+)?)*,?(?:\s+(?:and|&)\s+[\w-]+(?:\s+[\w-]+)?)?"
+    r"\s+(?:is|are|will\s+be|has\s+been|have\s+been|can\s+be)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:available|released|open[- ]?sourced|public|found|accessed|obtained|downloaded)"
     r"|\b(?:we|i)\s+(?:[\w-]+\s+){0,2}?(?:release|open[- ]?source|publish|share)\b"
     r"|\b(?:code|project\s+page|implementation)\s*:"
     r"|\b(?:code|implementation)\s+(?:available\s+)?(?:at|here)\b",
@@ -216,6 +234,7 @@ def _sentence_before(text: str, start: int, after: int = 0) -> str:
         if m.end() < len(window):
             cut = m.end()
     words = " ".join(window[cut:].split())
+    words = _SCHEME_END.sub("", words)  # "https://" left before a host moved past a break
     return words.lstrip("0123456789*\u2020\u2021 ") if len(words) > 1 else words
 
 
@@ -235,9 +254,15 @@ def _hosts(text: str) -> list[tuple[int, int, str]]:
 def find_links(pages: Sequence[str]) -> tuple[Link, ...]:
     """Every GitHub, GitLab and Hugging Face link in a paper's pages, in reading order."""
     # a quick test first: most pages link nothing ("ithub.com" also meets "GitHub.com")
-    if not any(("ithub.com" in p or "itlab.com" in p or "ingface.co" in p) for p in pages):
+    if not any(
+        ("ithub.com" in p or "itlab.com" in p or "ingface.co" in p)
+        or any(h in p for h in _HOST_BREAK_HINTS)
+        for p in pages
+    ):
         return ()
     text, starts = _page_joined(pages)
+    if any(h in text for h in _HOST_BREAK_HINTS):
+        text = _HOST_BREAK.sub(_join_host, text)
     first = text[: starts[1]] if len(starts) > 1 else text
     abstract_at = _ABSTRACT.search(first)
     intro = _INTRO.search(first)
