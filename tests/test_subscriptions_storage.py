@@ -11,7 +11,7 @@ from trendbot.storage import open_store, outbox
 from trendbot.storage import subscriptions as subs
 from trendbot.subscriptions.format import post_reply
 from trendbot.subscriptions.plan import plan_posts
-from trendbot.subscriptions.topics import describe, parse_topic
+from trendbot.subscriptions.topics import describe, fixed_topics, parse_topic
 
 G0, G1 = 0 << 22, 1 << 22  # guilds on shard 0 and 1 of 2
 
@@ -190,3 +190,18 @@ def test_industry_changes_count_the_newest_figure_against_the_stored_one(tmp_pat
     reply = post_reply([event], [describe(store, "industry")], marker="update 1")
     assert f"PyTorch {stored:,.0f} → {stored + 10:,.0f} (+10)" in reply.description
     store.close()
+
+
+def test_a_code_update_names_its_figures_as_repositories_not_unread_papers():
+    changes = [
+        outbox.Change("pytorch", 10, 12, group="code"),
+        outbox.Change("unread", 5, 3, group="code"),
+        outbox.Change("total", 10, 12, group="code"),
+        outbox.Change("unread", 2, 1, group=""),
+    ]
+    event = outbox.Event(1, "2026-12-05T10:00", "papers", "CVPR 2031", tuple(changes), {}, 3)
+    topic = next(t for t in fixed_topics() if t.key == "papers")
+    lines = post_reply([event], [topic], marker="update 1").description.splitlines()
+    code, papers = lines
+    assert "PyTorch 10 → 12 (+2)" in code and "repositories not read yet 5 → 3 (−2)" in code
+    assert "repositories read 10 → 12" in code and "could not be read 2 → 1" in papers

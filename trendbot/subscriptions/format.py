@@ -28,7 +28,24 @@ def fmt_number(value: float | int | None) -> str:
     return f"{int(value):,}"
 
 
-def _label(figure: str, kind: str) -> str:
+# The ``code`` method's figures in a post (its group is the method's name): its total is the
+# papers whose own repository was read, and "unread" is a repository not read yet, not a paper.
+CODE_GROUP = "code"
+_CODE_LABELS = {
+    "total": "repositories read",
+    "accepted": "accepted papers",
+    "searched": "searched for links",
+    "linked": "link their own code",
+    "gone": "repositories gone",
+    "empty": "empty repositories",
+    "elsewhere": "code on GitLab",
+    "unread": "repositories not read yet",
+}
+
+
+def _label(figure: str, kind: str, group: str = "") -> str:
+    if group == CODE_GROUP and figure in _CODE_LABELS:
+        return _CODE_LABELS[figure]
     if figure == "total":
         return "papers in all" if kind == "papers" else "total"
     if figure == "unread" and kind == "papers":
@@ -38,7 +55,7 @@ def _label(figure: str, kind: str) -> str:
 
 def fmt_change(c: Change, kind: str) -> str:
     """'PyTorch 120 → 131 (+11)', 'JAX 12 (new)', 'MXNet removed (was 3)'."""
-    name = _label(c.figure, kind)
+    name = _label(c.figure, kind, c.group)
     if c.old is None:
         return f"{name} {fmt_number(c.new)} (new)"
     if c.new is None:
