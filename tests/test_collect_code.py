@@ -290,3 +290,14 @@ async def test_a_paper_linking_github_without_a_stand_in_never_dials_github(tmp_
     assert report.error is None and report.code.read == 0 and report.code.failed == 4
     assert gh.answered == [] and code_counts(store)["unread"][0] == 5
     store.close()
+
+
+def test_an_update_post_says_what_the_code_methods_figures_are():
+    from trendbot.storage.outbox import Change
+    from trendbot.subscriptions.format import fmt_change
+
+    assert (
+        fmt_change(Change("unread", 0, 3, "code"), "papers") == "own code not read yet 0 → 3 (+3)"
+    )
+    assert fmt_change(Change("unread", 2, 0, "final"), "papers").startswith("could not be read")
+    assert fmt_change(Change("total", 4, 5, "code"), "papers").startswith("papers whose code was")

@@ -28,7 +28,18 @@ def fmt_number(value: float | int | None) -> str:
     return f"{int(value):,}"
 
 
-def _label(figure: str, kind: str) -> str:
+# The code method's coverage figures are papers too, but "unread" there means a paper whose own
+# repository is not read yet (a spent GitHub quota), not a paper that could not be read.
+CODE_LABELS = {
+    "total": "papers whose code was read",
+    "unread": "own code not read yet",
+    "linked": "link their own code",
+}
+
+
+def _label(figure: str, kind: str, group: str = "") -> str:
+    if group == "code" and figure in CODE_LABELS:
+        return CODE_LABELS[figure]
     if figure == "total":
         return "papers in all" if kind == "papers" else "total"
     if figure == "unread" and kind == "papers":
@@ -38,7 +49,7 @@ def _label(figure: str, kind: str) -> str:
 
 def fmt_change(c: Change, kind: str) -> str:
     """'PyTorch 120 → 131 (+11)', 'JAX 12 (new)', 'MXNet removed (was 3)'."""
-    name = _label(c.figure, kind)
+    name = _label(c.figure, kind, c.group)
     if c.old is None:
         return f"{name} {fmt_number(c.new)} (new)"
     if c.new is None:
