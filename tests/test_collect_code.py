@@ -7,6 +7,7 @@ the requests against ``GET /rate_limit`` and asks GitHub nothing else."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 from dataclasses import replace
@@ -15,8 +16,11 @@ from tests.support import pdfgen
 from tests.support.conference import Conference, Paper
 from tests.support.github_code import FakeRepo, GitHubCode
 from tests.support.loopback import Loopback
+from tests.support.papers_support import loopback_client
 from tests.test_collect_papers import _collect_cmd, _env, _run
+from trendbot.cli.collect import retries
 from trendbot.collectors.http import HttpClient
+from trendbot.collectors.papers import code_phase
 from trendbot.collectors.papers.collect import Options, PaperCollector
 from trendbot.collectors.policy import DEFAULT_POLICIES
 from trendbot.config import SOURCE_URLS, Settings
@@ -210,6 +214,8 @@ async def test_a_spent_quota_is_a_quota_run_and_the_next_run_reads_only_the_rest
         assert status == "quota"
         counts = code_counts(store)
         assert counts["unread"][0] >= 1 and counts["accepted"][0] == 8
+        # A run naming another year of CVPR reads these too, as it retries failed papers.
+        assert retries(store, ["CVPR"], [("CVPR", 2024)]) == [("CVPR", YEAR)]
         store.close()
 
         code, status_out, err = await _run([*_collect_cmd()[:2], "--status"], env)
@@ -301,3 +307,32 @@ def test_an_update_post_says_what_the_code_methods_figures_are():
     )
     assert fmt_change(Change("unread", 2, 0, "final"), "papers").startswith("could not be read")
     assert fmt_change(Change("total", 4, 5, "code"), "papers").startswith("papers whose code was")
+
+
+async def test_venue_years_running_side_by_side_read_a_shared_repository_once():
+    """Two venue-years of one run (hosts side by side) whose papers link the same repositories:
+    the run's ``CodeRun`` asks GitHub once per repository, and both save what it found."""
+    gh = github()
+    todo = [code_db.RepoTodo("github.com", name, 1) for name in sorted(gh.repos)]
+    run, saved = code_phase.CodeRun(), []
+
+    async def save(rows):
+        saved.extend(rows)
+
+    async with Loopback() as srv:
+        urls = gh.install(srv)
+        async with loopback_client(srv, env={"GITHUB_TOKEN": "t"}, **urls) as http:
+            one, two = code_phase.CodeFigures(), code_phase.CodeFigures()
+            await asyncio.gather(
+                code_phase.read_repos(run, http, todo, one, save),
+                code_phase.read_repos(run, http, todo, two, save),
+            )
+    assert sorted(p for p, _ in asked(gh)) == sorted(REPO_PATHS)  # each once
+    assert (one.read + two.read, one.shared + two.shared) == (4, 4)
+    assert one.requests + two.requests == len(srv.requests)  # API and raw, nothing twice
+    assert len(saved) == 8 and {r.outcome for r in saved} == {
+        "pytorch",
+        "jax",
+        "tensorflow",
+        "none",
+    }
