@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -14,6 +15,22 @@ from trendbot.commands import Context
 from trendbot.storage import Store, open_store
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+# No test talks to the internet: every peer is a server on 127.0.0.1. A collector left pointing at
+# a real host (a generated paper that links github.com, with GITHUB_BASE_URL not set to a
+# stand-in) fails to resolve it here instead of dialling out (tests/test_collect_code.py checks).
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", ""})
+_getaddrinfo = socket.getaddrinfo
+
+
+def _loopback_only(host, *args, **kwargs):
+    name = host.decode() if isinstance(host, bytes) else str(host or "")
+    if name not in LOOPBACK_NAMES and not name.startswith("127."):
+        raise socket.gaierror(socket.EAI_NONAME, f"tests resolve no internet name ({name})")
+    return _getaddrinfo(host, *args, **kwargs)
+
+
+socket.getaddrinfo = _loopback_only
 
 
 @pytest.fixture

@@ -165,8 +165,14 @@ async def test_recovered_papers_that_name_nothing_still_change_the_reply(tmp_pat
         again = await collect(db, srv)
     assert (again.failed, again.recovered) == (0, 2)
     first, second = events(db)
-    assert [(c.figure, c.old, c.new) for c in second.changes] == [("unread", 2, 0)]
-    assert not any(c.figure == "unread" for c in first.changes)  # a first collection: no "old"
+    # (The code method's coverage moves too: two more papers' text was searched for links.)
+    text = [c for c in second.changes if c.group != "code"]
+    assert [(c.figure, c.old, c.new) for c in text] == [("unread", 2, 0)]
+    assert {(c.figure, c.new - c.old) for c in second.changes if c.group == "code"} == {
+        ("searched", 2)
+    }
+    # A first collection: no "old" (the code method's "unread" counts repositories, not papers)
+    assert not any(c.figure == "unread" and c.group != "code" for c in first.changes)
 
 
 async def test_a_permanent_failure_waits_days_or_refresh_a_transient_one_is_retried(tmp_path):

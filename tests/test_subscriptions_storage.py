@@ -203,5 +203,5 @@ def test_a_code_update_names_its_figures_as_repositories_not_unread_papers():
     topic = next(t for t in fixed_topics() if t.key == "papers")
     lines = post_reply([event], [topic], marker="update 1").description.splitlines()
     code, papers = lines
-    assert "PyTorch 10 → 12 (+2)" in code and "repositories not read yet 5 → 3 (−2)" in code
-    assert "repositories read 10 → 12" in code and "could not be read 2 → 1" in papers
+    assert "PyTorch 10 → 12 (+2)" in code and "own code not read yet 5 → 3 (−2)" in code
+    assert "papers whose code was read 10 → 12" in code and "could not be read 2 → 1" in papers

@@ -5,8 +5,9 @@ Answers are filled into the shapes of ``tests/fixtures/github_code/`` (written f
 documentation; see its SOURCE.md): a renamed repository answers its old name with a 301 to
 ``/repositories/{id}``, a missing one 404, one without commits 409 on its tree, every 200 from
 the API carries an ETag and answers a matching ``If-None-Match`` with 304, and a spent quota is
-a 403 with ``x-ratelimit-remaining: 0``. ``requests`` of the loopback server count what a check
-cost.
+a 403 with ``x-ratelimit-remaining: 0`` (``quota_spent``, or once ``remaining`` reaches 0: every
+200 from the API spends one, 304s none). ``GET /api/rate_limit`` answers the quota as it stands
+and spends none. ``requests`` of the loopback server count what a check cost.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class GitHubCode:
     renamed: dict[str, str] = field(default_factory=dict)  # old full name (lower) → new
     quota_spent: bool = False
     remaining: int = 5000
+    limit: int = 5000
+    reset: int = 0  # epoch seconds; set by the first answer
+    answered: list[tuple[str, int]] = field(default_factory=list)  # (path, status) in order
     srv: Loopback | None = None
 
     def add(self, repo: FakeRepo) -> FakeRepo:
@@ -65,21 +69,32 @@ class GitHubCode:
     def install(self, srv: Loopback) -> dict[str, str]:
         """Serve on ``srv``; returns the base URL settings that point the collector here."""
         self.srv = srv
-        srv.fallback(self.handle)
+        srv.fallback(self._answer)
         return {"GITHUB_BASE_URL": srv.base + "/api", "GITHUB_RAW_BASE_URL": srv.base + "/raw"}
 
     # --- answers ---
 
     def _limits(self) -> tuple[tuple[str, str], ...]:
-        reset = str(int(time.time()) + 3600)
-        used = 5000 - self.remaining
+        reset = str(self.reset_at())
+        used = self.limit - self.remaining
         return (
-            ("x-ratelimit-limit", "5000"),
+            ("x-ratelimit-limit", str(self.limit)),
             ("x-ratelimit-remaining", str(self.remaining)),
             ("x-ratelimit-reset", reset),
             ("x-ratelimit-used", str(used)),
             ("x-ratelimit-resource", "core"),
         )
+
+    def reset_at(self) -> int:
+        """When the quota resets: an hour after the first request (GitHub's window is an hour
+        from the first request that counts), then the same moment until ``new_hour``."""
+        if not self.reset:
+            self.reset = int(time.time()) + 3600
+        return self.reset
+
+    def new_hour(self) -> None:
+        """The hour has passed: the whole quota again."""
+        self.remaining, self.reset, self.quota_spent = self.limit, 0, False
 
     def _json(self, request: web.Request, value: object, status: int = 200) -> Reply:
         body = json.dumps(value).encode()
@@ -92,17 +107,28 @@ class GitHubCode:
         self.remaining -= 1
         return Reply(200, body, headers, "application/json; charset=utf-8")
 
+    def _answer(self, request: web.Request) -> Reply:
+        reply = self.handle(request)
+        self.answered.append((unquote(request.path), reply.status))
+        return reply
+
     def handle(self, request: web.Request) -> Reply:
         path = unquote(request.path)
         if path.startswith("/raw/"):
             return self._raw(path[len("/raw/") :])
         if not path.startswith("/api/"):
             return Reply.text("404: Not Found", 404)
-        if self.quota_spent:
-            reset = str(int(time.time()) + 3600)
+        if path == "/api/rate_limit":  # costs no quota
+            data = _fixture("rate-limit.json")
+            core = {"limit": self.limit, "used": self.limit - max(0, self.remaining),
+                    "remaining": max(0, self.remaining), "reset": self.reset_at()}  # fmt: skip
+            data["resources"]["core"] = data["rate"] = core
+            return Reply(200, json.dumps(data).encode(), self._limits(), "application/json")
+        if self.quota_spent or self.remaining <= 0:
+            reset = str(self.reset_at())
             headers = (
-                ("x-ratelimit-limit", "5000"), ("x-ratelimit-remaining", "0"),
-                ("x-ratelimit-reset", reset), ("x-ratelimit-used", "5000"),
+                ("x-ratelimit-limit", str(self.limit)), ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", reset), ("x-ratelimit-used", str(self.limit)),
                 ("x-ratelimit-resource", "core"),
             )  # fmt: skip
             return Reply(403, json.dumps(_fixture("rate-limit-403.json")).encode(), headers,

@@ -175,6 +175,7 @@ def cmd_collect_papers(args: argparse.Namespace, out: TextIO | None = None) -> i
             downloads=args.downloads,
             workers=args.workers,
             flush_every=args.batch,
+            code_repos=not args.no_code,
         )
         progress = PaperBars(enabled=show_progress(args) and not args.dry_run)
         import asyncio
@@ -193,13 +194,18 @@ def retries(store, venues: list[str], chosen: list[tuple[str, int]]) -> list[tup
     "retried on every later run" holds for the daily ``--recent 2`` run too, not only for a run
     that names the failed paper's year. Their stored listings are reused (nothing is listed
     again), and only the failed papers are downloaded."""
+    from trendbot.collectors.code.terms import RULE_VERSION
+    from trendbot.storage.code import unread_years
     from trendbot.storage.papers import retry_due
 
     aliases = store.aliases()
     by_id = {aliases[v.lower()]: v for v in venues if v.lower() in aliases}
     have = set(chosen)
     due = store.read(retry_due, list(by_id))
-    return [(by_id[vid], year) for vid, year, _ in due if (by_id[vid], year) not in have]
+    # Repositories a spent quota left unread are read by every later run, the same way.
+    due += store.read(unread_years, list(by_id), rule=RULE_VERSION)
+    extra = [(by_id[vid], year) for vid, year, _ in due if (by_id[vid], year) not in have]
+    return list(dict.fromkeys(extra))
 
 
 def _why_none(venues: list[str], years: list[int] | None, since: int | None = None) -> str:
@@ -236,8 +242,49 @@ async def _collect(store, settings, options, progress, chosen, args, out) -> int
             print(_summary(report), file=out, flush=True)
 
     async with PaperCollector(store, settings, options) as collector:
-        await collect_side_by_side(collector, chosen, done, progress.host)
+        reports = await collect_side_by_side(collector, chosen, done, progress.host)
+        if options.dry_run:
+            plan = await collector.code_plan(reports)
+            if plan is not None:
+                import time
+
+                if args.json:
+                    line = json.dumps({"code_plan": plan.as_json(time.time())})
+                else:
+                    line = _code_plan_summary(plan, time.time())
+                print(line, file=out, flush=True)
     return failures
+
+
+def _code_plan_summary(plan, now: float) -> str:
+    """``Code: 812 repositories to read …`` — a dry run's GitHub plan in one paragraph."""
+    from trendbot.collectors.papers.plan import duration
+    from trendbot.collectors.quota import resets_phrase
+
+    lim = plan.rate_limit
+    what = [f"{plan.known:,} known from the papers' links"]
+    if plan.rechecks:
+        what[0] += f" ({plan.rechecks:,} of them re-checks, a 304 each if unchanged)"
+    if plan.estimated:
+        what.append(f"about {plan.estimated:,} more estimated for the papers not read yet")
+    quota = f"{lim.limit:,} an hour {'with' if lim.token else 'without'} a token"
+    if lim.answered:
+        quota = f"{lim.remaining:,} of {quota} left, {resets_phrase(lim.reset, now)}"
+    else:
+        quota += " (GitHub's /rate_limit did not answer: its documented limit)"
+    at_quota = plan.quota_seconds(now)
+    quota_time = "within what is left" if at_quota <= 0 else f"about {duration(at_quota)}"
+    from trendbot.commands.text import count_of
+
+    repos = count_of(plan.known + plan.estimated, "repository", "repositories")
+    return (
+        f"Code: {repos} to read ({'; '.join(what)}), "
+        f"about {plan.api_requests:,} GitHub API requests ({plan.quota_requests:,} counted by "
+        f"the quota) and {plan.raw_requests:,} raw files. Quota: {quota}. At the quota: "
+        f"{quota_time}; at trendbot's pacing of {plan.pacing:g} "
+        f"request{'' if plan.pacing == 1 else 's'} a second: about "
+        f"{duration(plan.pacing_seconds())}."
+    )
 
 
 def _summary(report) -> str:
@@ -247,7 +294,7 @@ def _summary(report) -> str:
     if report.dry_run:
         return (
             f"{name}: {report.listed:,} papers listed ({report.population}); "
-            f"{report.to_read:,} would be read."
+            f"{report.to_read:,} would be read{_code_summary(report)}."
         )
     parts = [f"{report.total:,} papers"]
     if report.failed:
@@ -263,7 +310,37 @@ def _summary(report) -> str:
         )
     final = report.counts.get("final", {})
     counted = ", ".join(f"{fw} {n:,}" for fw, n in final.items())
-    return f"{name}: {', '.join(parts)}; final rule: {counted}; read now: {report.read_now:,}."
+    line = f"{name}: {', '.join(parts)}; final rule: {counted}; read now: {report.read_now:,}"
+    return f"{line}{_code_summary(report)}."
+
+
+def _code_summary(report) -> str:
+    """``; code: 3 repositories read (1 unchanged), 2 left, 9 GitHub requests`` (and when a
+    spent quota left them, when it resets); empty for a run without the code method."""
+    from trendbot.commands.text import count_of
+
+    figures = report.code
+    if figures is None:
+        return ""
+    if report.dry_run:
+        estimate = f", about {figures.estimated:,} more estimated" if figures.estimated else ""
+        return f"; code: {count_of(figures.known, 'repository', 'repositories')} to read{estimate}"
+    read = f"{count_of(figures.read, 'repository', 'repositories')} read"
+    if figures.unchanged:
+        read += f" ({figures.unchanged:,} unchanged)"
+    if figures.shared:
+        read += f", {figures.shared:,} read for another venue-year"
+    parts = [read, f"{figures.left:,} left"]
+    if figures.failed:
+        parts.append(f"{figures.failed:,} could not be read")
+    parts.append(f"{count_of(figures.requests, 'GitHub request')}")
+    if figures.skipped == "--no-code":
+        parts.append("skipped (--no-code)")
+    elif report.quota:
+        from trendbot.collectors.quota import resets_phrase
+
+        parts.append(f"GitHub's quota is spent and {resets_phrase(report.quota_resets)}")
+    return "; code: " + ", ".join(parts)
 
 
 def quota_status(run) -> str:
@@ -277,6 +354,21 @@ def quota_status(run) -> str:
     return f"{left} left for later; {owner} quota {resets_phrase(from_iso(run.resets_at))}"
 
 
+def _code_status(repos, resets_at: str | None) -> str:
+    """The line under a venue-year with code links: ``  code: 5 own repositories on GitHub, 3
+    read, 2 left (GitHub's quota resets at 10:31, in 58 min)``."""
+    from trendbot.collectors.quota import from_iso, resets_phrase
+    from trendbot.commands.text import count_of
+
+    line = f"  code: {count_of(repos.repos, 'own repository', 'own repositories')} on GitHub,"
+    line += f" {repos.read:,} read"
+    if repos.left:
+        line += f", {repos.left:,} left for the next run"
+        if resets_at:
+            line += f" (GitHub's quota {resets_phrase(from_iso(resets_at))})"
+    return line
+
+
 def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Every venue-year a paper run touched: its source, last run and outcome, papers and
     failures (a venue-year whose listing failed too, with the failure); then every other
@@ -285,11 +377,14 @@ def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     ctx, _ = open_context(args)
     with ctx.store as store:
+        from trendbot.collectors.code.terms import RULE_VERSION
         from trendbot.collectors.papers.collect import source_id
+        from trendbot.storage.code import progress
         from trendbot.storage.paper_queries import listing_states, unlisted_runs
         from trendbot.storage.runs import last_runs
 
         states = listing_states(store.conn)
+        code = progress(store.conn, rule=RULE_VERSION)
         unlisted = unlisted_runs(store.conn)
         venues = store.venues()
 
@@ -309,6 +404,8 @@ def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 f"{name_of(st.venue_id, st.year):<16} {st.source_id:<20} {st.main:>7,}"
                 f" {st.read:>5,} {st.failed:>7,} {st.no_text:>8,} {st.pending:>8,}  {last}"
             )
+            if (repos := code.get((st.venue_id, st.year))) is not None:
+                line += "\n" + _code_status(repos, st.last_code_resets)
             rows.append((st.venue_id, st.year, line))
         for run in unlisted:
             what = "not listed" if run.status != "running" else "not listed yet"
@@ -393,7 +490,15 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help="the last N years up to this one (e.g. 2: this year and last; for scheduled runs)",
     )
     papers.add_argument(
-        "--dry-run", action="store_true", help="list only: say how many papers would be read"
+        "--dry-run",
+        action="store_true",
+        help="list only: say how many papers and repositories would be read, and the GitHub "
+        "requests that takes against the quota",
+    )
+    papers.add_argument(
+        "--no-code",
+        action="store_true",
+        help="skip the code method's repositories (GitHub); their links are still stored",
     )
     papers.add_argument(
         "--json", action="store_true", help="one JSON line per venue-year on stdout"

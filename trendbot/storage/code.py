@@ -288,6 +288,69 @@ def repos_to_check(
     return out
 
 
+def unread_years(
+    conn: sqlite3.Connection, venue_ids: Iterable[str], *, rule: str
+) -> list[tuple[str, int, int]]:
+    """(venue id, year, repositories) of every stored venue-year of ``venue_ids`` whose main
+    papers link an own GitHub repository not read yet with ``rule`` (a spent quota left it):
+    what a run naming other years of the venue reads too, as it retries failed papers."""
+    wanted = list(venue_ids)
+    if not wanted:
+        return []
+    rows = conn.execute(
+        "SELECT p.venue_id, p.year, count(DISTINCT l.repo_key) FROM paper_links l"
+        " JOIN papers p ON p.id = l.paper_id"
+        " LEFT JOIN code_repos r ON r.repo_key = l.repo_key"
+        " WHERE p.main = 1 AND l.own = 1 AND l.host = ? AND (r.rule IS NULL OR r.rule != ?)"
+        f" AND p.venue_id IN ({','.join('?' * len(wanted))})"
+        " GROUP BY p.venue_id, p.year ORDER BY p.year, p.venue_id",
+        (GITHUB, rule, *wanted),
+    ).fetchall()
+    return [(v, y, n) for v, y, n in rows]
+
+
+def link_share(
+    conn: sqlite3.Connection, venue_id: str | None = None, year: int | None = None
+) -> tuple[int, int]:
+    """(searched, linked): main papers whose text was searched for links, and of those the ones
+    linking their own code; of one venue-year, or of the whole store (a plan's estimate)."""
+    where, params = "", []
+    if venue_id is not None and year is not None:
+        where, params = " AND p.venue_id = ? AND p.year = ?", [venue_id, year]
+    row = conn.execute(
+        "SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM paper_links l"
+        " WHERE l.paper_id = p.id AND l.own = 1)), 0) FROM papers p"
+        f" WHERE p.main = 1 AND p.status = 'ok' AND p.links_rule IS NOT NULL{where}",
+        params,
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+@dataclass(frozen=True)
+class CodeProgress:
+    """A venue-year's repositories for ``collect --status``: own GitHub repositories its papers
+    link, how many are read with the current rule, and the rest (left for a later run)."""
+
+    repos: int
+    read: int
+
+    @property
+    def left(self) -> int:
+        return self.repos - self.read
+
+
+def progress(conn: sqlite3.Connection, *, rule: str) -> dict[tuple[str, int], CodeProgress]:
+    """(venue id, year) → its repositories read and left, for every venue-year with links."""
+    rows = conn.execute(
+        "SELECT p.venue_id, p.year, count(DISTINCT l.repo_key),"
+        " count(DISTINCT CASE WHEN r.rule = ? THEN l.repo_key END) FROM paper_links l"
+        " JOIN papers p ON p.id = l.paper_id LEFT JOIN code_repos r ON r.repo_key = l.repo_key"
+        " WHERE p.main = 1 AND l.own = 1 AND l.host = ? GROUP BY p.venue_id, p.year",
+        (rule, GITHUB),
+    ).fetchall()
+    return {(v, y): CodeProgress(n, read) for v, y, n, read in rows}
+
+
 # -- reading (commands) ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PaperCode:

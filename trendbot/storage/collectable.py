@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 PAPER_SITE_RATE = 2.0
 OPENREVIEW_RATE = 0.5
 
-# The methods a paper collection counts under: the study's rule (comparable with the seed) and
-# every framework named. The published article's rule only has the study's own counts.
-COLLECTED_METHODS = ("final", "modern")
+# The methods a paper collection counts under: the study's rule (comparable with the seed),
+# every framework named, and the framework of the paper's own code (its repository, read from
+# GitHub). The published article's rule only has the study's own counts.
+COLLECTED_METHODS = ("final", "modern", "code")
 
 
 @dataclass(frozen=True)

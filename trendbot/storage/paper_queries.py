@@ -27,6 +27,7 @@ class VenueYearState:
     last_error: str | None = None  # the failed last run's one sentence
     last_recovered: int | None = None  # failed papers the last run read (None: it retried none)
     last_still_failing: int | None = None
+    last_code_resets: str | None = None  # the last run spent GitHub's quota: when it resets
 
     @property
     def failed(self) -> int:
@@ -73,18 +74,15 @@ def listing_states(
         )
         run = conn.execute(
             "SELECT coalesce(finished_at, started_at), status, json_extract(detail, '$.error'),"
-            " json_extract(detail, '$.recovered'), json_extract(detail, '$.still_failing')"
-            " FROM collection_runs"
+            " json_extract(detail, '$.recovered'), json_extract(detail, '$.still_failing'),"
+            " json_extract(detail, '$.code.quota.resets_at') FROM collection_runs"
             " WHERE collector = 'papers' AND json_extract(detail, '$.venue_id') = ?"
             " AND json_extract(detail, '$.year') = ? ORDER BY id DESC LIMIT 1",
             (vid, yr),
         ).fetchone()
-        last, status, error, recovered, still = run if run else (None,) * 5
-        out.append(
-            VenueYearState(
-                vid, yr, src, pop, fetched, main, states, last, status, error, recovered, still
-            )
-        )
+        last, status, error, recovered, still, resets = run if run else (None,) * 6
+        state = (vid, yr, src, pop, fetched, main, states, last, status, error, recovered)
+        out.append(VenueYearState(*state, still, resets))
     return out
 
 

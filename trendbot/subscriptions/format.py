@@ -28,24 +28,25 @@ def fmt_number(value: float | int | None) -> str:
     return f"{int(value):,}"
 
 
-# The ``code`` method's figures in a post (its group is the method's name): its total is the
-# papers whose own repository was read, and "unread" is a repository not read yet, not a paper.
+# The code method's figures in a post (its group is the method's name) count papers: its total
+# is the papers whose own repository was read, and its "unread" a paper whose own repository is
+# not read yet (a spent GitHub quota), not a paper that could not be read.
 CODE_GROUP = "code"
-_CODE_LABELS = {
-    "total": "repositories read",
+CODE_LABELS = {
+    "total": "papers whose code was read",
     "accepted": "accepted papers",
     "searched": "searched for links",
     "linked": "link their own code",
-    "gone": "repositories gone",
-    "empty": "empty repositories",
-    "elsewhere": "code on GitLab",
-    "unread": "repositories not read yet",
+    "gone": "own code gone",
+    "empty": "own code empty",
+    "elsewhere": "own code on GitLab",
+    "unread": "own code not read yet",
 }
 
 
 def _label(figure: str, kind: str, group: str = "") -> str:
-    if group == CODE_GROUP and figure in _CODE_LABELS:
-        return _CODE_LABELS[figure]
+    if group == CODE_GROUP and figure in CODE_LABELS:
+        return CODE_LABELS[figure]
     if figure == "total":
         return "papers in all" if kind == "papers" else "total"
     if figure == "unread" and kind == "papers":

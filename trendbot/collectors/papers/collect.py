@@ -13,6 +13,9 @@ fetch → transform → save, per venue-year:
 3. **Save** results in batches (one transaction each), so a run killed at any point loses at most
    one batch of work and a re-run neither reads a paper twice nor loses one; when no paper is
    left, the last batch and the venue-year's ``paper_counts`` go in one transaction.
+4. **Code** (a run with the ``code`` method): the links each paper's text gave are saved with it;
+   then the own repositories still to read are read from GitHub (``code_phase``), and the
+   venue-year's counts, every method's, are written once with the last of them.
 
 Failures of one paper are recorded (with the reason) and retried on later runs; they count in
 the total, as the study's did. A transient fault (5xx after the retries, a timeout, a quota) is
@@ -37,11 +40,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from trendbot.collectors import codelinks
+from trendbot.collectors.code import terms
 from trendbot.collectors.http import FetchError, HttpClient
 from trendbot.collectors.papers import (
     CollectError,
     Listing,
     canonical_venue,
+    code_phase,
     list_papers,
     openreview,
     source_for,
@@ -52,6 +58,7 @@ from trendbot.collectors.policy import SourcePolicy
 from trendbot.collectors.quota import iso
 from trendbot.config import ConfigError, Settings, without_password
 from trendbot.storage import Method, Store, paper_queries, runs
+from trendbot.storage import code as code_db
 from trendbot.storage import papers as db
 from trendbot.storage.collectable import COLLECTED_METHODS
 from trendbot.storage.files import replace_file
@@ -123,6 +130,10 @@ class Options:
     timeout: float | None = None  # seconds per PDF in the reader
     flush_every: int = FLUSH_EVERY
     methods: tuple[str, ...] = COLLECTED_METHODS
+    # The code method's repository phase (GitHub): False skips it (``--no-code``); the links
+    # are still found and stored, and the counts written with the repositories left unread.
+    code_repos: bool = True
+    recheck_days: float = code_db.RECHECK_DAYS  # a repository read longer ago is asked again
 
 
 @dataclass
@@ -149,6 +160,7 @@ class Report:
     quota: bool = False  # the error is a spent quota: the run is ``quota``, not ``failed``
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
+    code: code_phase.CodeFigures | None = None  # the code method's phase (None: not in the run)
 
     def as_json(self) -> dict[str, Any]:
         if self.error:
@@ -159,6 +171,8 @@ class Report:
         out: dict[str, Any] = {"venue": self.venue, "year": self.year}
         if self.dry_run:
             out.update(source=self.source, listed=self.listed, to_read=self.to_read)
+            if self.code is not None:
+                out["code"] = self.code.as_json(dry_run=True)
             return out
         out.update(
             total=self.total,
@@ -173,6 +187,13 @@ class Report:
         if self.retried:
             out["recovered"] = self.recovered
             out["still_failing"] = self.still_failing
+        if self.code is not None:
+            out["code"] = self.code.as_json()
+            if self.quota:
+                out["code"]["quota"] = {
+                    "resets_at": iso(self.quota_resets),
+                    "left": [f"{self.code.left} repositories"],
+                }
         return out
 
     @property
@@ -204,6 +225,7 @@ class PaperCollector:
         http: HttpClient | None = None,
         pool: Any = None,
         writer: ThreadPoolExecutor | None = None,
+        code_run: code_phase.CodeRun | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -218,6 +240,7 @@ class PaperCollector:
         # host, see ``hosts``) share it: one writer.
         self._own_db = writer is None
         self._db = writer or ThreadPoolExecutor(max_workers=1, thread_name_prefix="trendbot-db")
+        self.code_run = code_run or code_phase.CodeRun()  # shared by the run's siblings
 
     async def __aenter__(self) -> PaperCollector:
         if self._http is None:
@@ -251,7 +274,7 @@ class PaperCollector:
             self._pool = self._make_pool()
         return PaperCollector(
             self.store, self.settings, self.options, progress=progress, http=self._http,
-            pool=self._pool, writer=self._db,
+            pool=self._pool, writer=self._db, code_run=self.code_run,
         )  # fmt: skip
 
     async def _in_db(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -326,6 +349,7 @@ class PaperCollector:
         try:
             listing = await self._listing(venue, venue_id, year, source, report)
             if self.options.dry_run:
+                await self._plan_code(venue_id, year, methods, report)
                 return report
             todo = await self._in_db(
                 db.todo, self.store.conn, venue_id, year, rules,
@@ -341,7 +365,15 @@ class PaperCollector:
                 population="accepted",
                 note=report.population,
             )
-            totals = await self._read_all(source, venue, year, todo, methods, agg, report)
+            # With the code method, the venue-year's counts (every method's) are written by its
+            # repository phase, once the repositories are read: they change once, in one
+            # transaction, and subscribers hear of the venue-year once.
+            has_code = any(m.is_code for m in methods)
+            totals = await self._read_all(
+                source, venue, year, todo, methods, None if has_code else agg, report
+            )
+            if has_code:
+                totals = await self._code(agg, report)
             report.total, report.failed, report.no_text = (
                 totals.total,
                 totals.failed,
@@ -390,6 +422,65 @@ class PaperCollector:
                     )
                 )
         return report
+
+    # -- the code method: its repositories ---------------------------------------------------------
+    async def _code(self, agg: db.Aggregate, report: Report) -> db.Totals:
+        """Read the venue-year's own repositories still to read (``code_phase``), then write
+        the venue-year's counts (``agg``: every method's) in one transaction, also when the
+        phase stopped early; a spent quota makes the run ``quota``."""
+        figures = report.code = code_phase.CodeFigures()
+        todo = await self._in_db(
+            code_db.repos_to_check, self.store.conn, agg.venue_id, agg.year,
+            rule=terms.RULE_VERSION,
+            recheck_before=code_phase.recheck_before(self.options.recheck_days),
+        )  # fmt: skip
+
+        async def save(rows: list[code_db.RepoRow]) -> None:
+            await self._in_db(db.save_repos, self.store.conn, rows)
+
+        try:
+            if not self.options.code_repos:
+                figures.left, figures.skipped = len(todo), "--no-code"
+            elif todo:
+                log.info("%s %s: %d repositories to read", report.venue, report.year, len(todo))
+                await code_phase.read_repos(self.code_run, self.http, todo, figures, save)
+        finally:  # the papers read are counted even when the phase stops (Ctrl-C, a bug)
+            totals = await asyncio.shield(
+                self._in_db(db.save_repos, self.store.conn, [], aggregate=agg)
+            )
+        if figures.quota_resets is not None or (figures.left and self.code_run.spent):
+            report.quota, report.quota_resets = True, figures.quota_resets
+        return totals
+
+    async def _plan_code(
+        self, venue_id: str, year: int, methods: Sequence[Method], report: Report
+    ) -> None:
+        """A dry run's plan of the code phase (``Report.code``): no GitHub request here."""
+        if not any(m.is_code for m in methods) or not self.options.code_repos:
+            return
+        report.code = code_phase.CodeFigures()
+
+        def read() -> tuple:
+            conn = self.store.conn
+            todo = code_db.repos_to_check(
+                conn, venue_id, year, rule=terms.RULE_VERSION,
+                recheck_before=code_phase.recheck_before(self.options.recheck_days),
+            )  # fmt: skip
+            return todo, code_db.link_share(conn, venue_id, year), code_db.link_share(conn)
+
+        todo, share, store_share = await self._in_db(read)
+        code_phase.plan(report.code, todo, terms.RULE_VERSION, report.to_read, share, store_share)
+
+    async def code_plan(self, reports: Sequence[Report]) -> code_phase.CodePlan | None:
+        """A dry run's code plan over its venue-years, against GitHub's quota (``GET
+        /rate_limit``, which costs none, asked once); None when there is nothing to read."""
+        planned = [r.code for r in reports if r.code is not None and not r.error]
+        if not planned or not any(f.known or f.estimated for f in planned):
+            return None
+        if self.code_run.rate_limit is None:
+            self.code_run.rate_limit = await code_phase.rate_limit(self.http)
+        rate = self.http.policy(code_phase.API).rate
+        return code_phase.CodePlan.of(planned, self.code_run.rate_limit, rate)
 
     async def _listing(
         self, venue: str, venue_id: str, year: int, source: str, report: Report
@@ -466,9 +557,9 @@ class PaperCollector:
         year: int,
         todo: Sequence[db.Todo],
         methods: Sequence[Method],
-        agg: db.Aggregate,
+        agg: db.Aggregate | None,
         report: Report,
-    ) -> db.Totals:
+    ) -> db.Totals | None:
         """Download → read → save, as three stages joined by bounded queues: a few downloads,
         one reader task per reader process, and one writer that saves results in batches."""
         self.progress.start(venue, year, len(todo))
@@ -691,6 +782,10 @@ def to_result(paper_id: str, text: Any, methods: Sequence[Method]) -> db.PaperRe
         return db.PaperResult(paper_id, text.status, text.reason, text.pages or None, {}, {
             m.id: m.version for m in methods
         })  # fmt: skip
+    links, links_rule = (), None
+    if any(m.is_code for m in methods):  # the code method: the links the same pass found
+        links = tuple(code_phase.link_row(link) for link in text.code)
+        links_rule = codelinks.RULE_VERSION
     mentions: dict[str, list[db.Mention]] = {}
     for m in methods:
         d = text.detections.get(m.name)
@@ -706,6 +801,8 @@ def to_result(paper_id: str, text: Any, methods: Sequence[Method]) -> db.PaperRe
         text.pages,
         mentions,
         {m.id: m.version for m in methods},
+        links=links,
+        links_rule=links_rule,
     )
 
 

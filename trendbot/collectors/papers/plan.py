@@ -32,14 +32,18 @@ class Plan:
     host_seconds: dict[str, float] = field(default_factory=dict)  # each host's, one after another
 
     def duration(self) -> str:
-        """``seconds`` in the largest unit that says it: minutes, hours or days."""
-        minutes = self.seconds / 60
-        if minutes < 90:
-            return f"{max(1, round(minutes))} minute{'s' if round(minutes) > 1 else ''}"
-        hours = minutes / 60
-        if hours < 48:
-            return f"{round(hours)} hours"
-        return f"{round(hours / 24)} days"
+        return duration(self.seconds)
+
+
+def duration(seconds: float) -> str:
+    """``seconds`` in the largest unit that says it: minutes, hours or days."""
+    minutes = seconds / 60
+    if minutes < 90:
+        return f"{max(1, round(minutes))} minute{'s' if round(minutes) > 1 else ''}"
+    hours = minutes / 60
+    if hours < 48:
+        return f"{round(hours)} hours"
+    return f"{round(hours / 24)} days"
 
 
 def papers_to_read(store: Store, chosen: Sequence[tuple[str, int]]) -> dict[tuple[str, int], int]:
