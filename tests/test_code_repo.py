@@ -250,3 +250,18 @@ def test_no_parser_raises_on_arbitrary_text(text):
         for item in parse(text):
             assert item.name and isinstance(item.line, int)
     manifests.parse_sbom({"sbom": {"packages": [{"externalRefs": [{"referenceLocator": text}]}]}})
+
+
+async def test_a_recheck_of_a_link_spelled_in_another_case_still_costs_only_304s(gh_srv):
+    """GitHub's names are case-insensitive: a paper's "LAB/Reqs-Torch" is "lab/reqs-torch", so
+    a re-check after its stars moved reads no file again."""
+    gh, _ = gh_srv
+    from trendbot.collectors.papers.code_phase import previous_check, repo_row
+    from trendbot.storage.code import RepoTodo
+
+    first, _ = await check(gh_srv, "LAB/Reqs-Torch")
+    assert first.outcome == "PyTorch" and first.moved_to is None
+    stored = previous_check(repo_row(RepoTodo("github.com", "LAB/Reqs-Torch", 1), first))
+    gh.repos["lab/reqs-torch"].stars += 5
+    again, sent = await check(gh_srv, "LAB/Reqs-Torch", stored)
+    assert again.unchanged and again.raw_requests == 0, [r.path for r in sent]

@@ -238,7 +238,9 @@ async def check_repo(http: HttpClient, repo: str, previous: CodeCheck | None = N
     branch = str(data.get("default_branch") or (previous and previous.default_branch) or "main")
     moved = full if full.lower() != repo.lower() else None
     where: dict[str, Any] = {"full_name": full, "default_branch": branch, "moved_to": moved}
-    last = previous.decided_by if previous and previous.full_name == full else None
+    # GitHub's names are case-insensitive: a paper's "Alice/Net" is GitHub's "alice/net"
+    same = previous is not None and (previous.full_name or "").lower() == full.lower()
+    last = previous.decided_by if previous is not None and same else None
 
     # 2. the dependency graph
     sbom = await api("sbom", f"/repos/{full}/dependency-graph/sbom", (403, 404), etags.get("sbom"))
