@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from trendbot.commands import code_ratio
 from trendbot.commands.coverage import not_covered
 from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import (
@@ -82,7 +83,14 @@ def answer(store: Store, q: Query, *, prefix: str = "!") -> Reply:
             usage=usage,
         )
     method = q.method or store.default_method()
-    if not method.two_way:
+    if method.is_code:
+        if q.venues and q.years:
+            return code_ratio.venue_year_reply(store, q.venues[0], q.years[0], method)
+        if q.venues:
+            return code_ratio.trend_reply(store, q.venues[0], method)
+        if q.years:
+            return code_ratio.year_reply(store, q.years[0], method)
+    elif not method.two_way:
         if q.venues and q.years:
             return mentions_venue_year_reply(store, q.venues[0], q.years[0], method)
         if q.venues:
