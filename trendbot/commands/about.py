@@ -45,9 +45,9 @@ def terms_text(m: Method, sep: str = ". ", label: str = "{name} terms: ") -> str
     )
 
 
-def _method_text(m: Method) -> str:
+def _method_text(m: Method, prefix: str = "!") -> str:
     if m.is_code:
-        return _code_method_text(m)
+        return _code_method_text(m, prefix)
     parts = [
         f"**{m.title}** (`{m.name}`, {m.version}{', the default' if m.is_default else ''}).",
         m.description,
@@ -58,7 +58,7 @@ def _method_text(m: Method) -> str:
     return "\n".join(parts)
 
 
-def _code_method_text(m: Method) -> str:
+def _code_method_text(m: Method, prefix: str) -> str:
     """The ``code`` method in plain words: what it counts, whose code, how a repository is
     decided, and what it cannot say (the catalogue's description, then the rule spelled out)."""
     packages = terms_text(m, "; ", "{name}: ")
@@ -81,8 +81,9 @@ def _code_method_text(m: Method) -> str:
             "Limits: papers without code are not counted, so this says what released code uses,"
             " not what every paper used; a repository can change after the paper (it is read as "
             f"it is when collected, and looked at again after {RECHECK_DAYS} days, re-read only if "
-            "it changed). Which papers count for what: `!papers <venue> <year> <framework> "
-            "--method code`; one paper: `!paper <title words>`.",
+            "it changed). Which papers count for what: "
+            f"`{prefix}papers <venue> <year> <framework> --method code`; one paper: "
+            f"`{prefix}paper <title words>`.",
         ]
     )
 
@@ -207,7 +208,7 @@ def method_command(ctx: Context, args: str) -> Reply:
     store = ctx.store
     name, methods = _method_names(ctx, args)
     if name:
-        text = _method_text(methods[0])
+        text = _method_text(methods[0], ctx.prefix)
     else:
         text = "\n".join(
             [

@@ -306,7 +306,9 @@ def papers_line(store: Store, q: PapersQuery, page: int | None = None) -> str:
         "(papers naming PyTorch and TensorFlow). A framework the default rule does not count "
         "(JAX, Keras…) uses the modern rule. Without a framework: every paper of the "
         "venue-year; `failed` and `no-text` list the papers that could not be read or are "
-        "scans. Only venue-years trendbot collected itself have papers to list."
+        "scans. With `--method code`: each paper's own repository and the file that decided "
+        "it; also `several`, `none`, `gone`, `empty`, `unread` and `gitlab`. Only venue-years "
+        "trendbot collected itself have papers to list."
     ),
     parse=parse_papers,
 )

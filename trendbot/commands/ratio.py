@@ -56,7 +56,9 @@ def parse(ctx: Context, args: str) -> Query:
     details=(
         "With a venue and a year: the two counts, PyTorch's share of the papers that mention "
         "exactly one of them, and the total papers. With only a venue: every year, and the "
-        "trend. With only a year: every venue that year, sorted by PyTorch's share."
+        "trend. With only a year: every venue that year, sorted by PyTorch's share. With "
+        "`--method code`: which framework the papers' own code uses, as a share of the papers "
+        "whose repository was read, and how many of the venue-year's papers that is."
     ),
     parse=parse,
 )
