@@ -319,10 +319,11 @@ def test_a_paper_by_title_says_what_it_names_per_method(pctx):
     assert "(11 pages) · listed by NeurIPS proceedings" in lines[1]
     assert lines[2] == "final: counts for TensorFlow (`tensorflow`)"
     assert lines[3] == "modern: TensorFlow (`tensorflow`)"
+    assert lines[4] == "code: its text has not been searched for links yet"  # read before code
     row = pctx.store.conn.execute(
         "SELECT pdf_url, page_url FROM papers WHERE title = ?", (data.ATTENTION.title,)
     ).fetchone()
-    assert lines[4] == f"PDF: <{row[0]}> · page: <{row[1]}>"
+    assert lines[5] == f"PDF: <{row[0]}> · page: <{row[1]}>"
     assert row[0].endswith("/2017/file/3f5ee243547dee91fbd053c1c4a845aa-Paper.pdf")
 
 

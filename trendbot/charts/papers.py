@@ -139,7 +139,7 @@ def aggregate(rows: Iterable[VenueYear]) -> list[YearTotal]:
                 year,
                 counts,
                 tuple(r.venue_id for r in group),
-                any(r.population != "accepted" for r in group),
+                any(r.population not in WHOLE_POPULATIONS for r in group),
             )
         )
     return out
@@ -312,6 +312,13 @@ def _pct(value: float | None) -> float | None:
 
 
 # -- every framework (methods that count each framework a paper names) ----------------------------
+# Populations drawn solid: a venue-year's accepted papers, and the ``code`` method's own one (the
+# papers linking their own code, whose repository was read: the method's whole population, not a
+# partial list). Submissions and partial lists are drawn hollow.
+WHOLE_POPULATIONS = frozenset({"accepted", "own code"})
+CODE_SUBTITLE = "Share of the papers' own repositories using each framework (one each), by year"
+CODE_Y_LABEL = "share of repositories read"
+
 MENTION_SUBTITLE = "Share of all papers naming each framework (a paper can name several), by year"
 
 
@@ -350,18 +357,21 @@ def venue_mentions_spec(
     footer: str,
     theme: str,
     step: int = 1,
+    subtitle: str = MENTION_SUBTITLE,
+    y_label: str = "share of all papers",
 ) -> ChartSpec:
     """Each framework's share of a venue's (or a field's) papers per year, on the same 0–100 %
-    axis as every share (a paper can name several, so the lines need not add up to 100 %)."""
+    axis as every share (a paper can name several, so the lines need not add up to 100 %).
+    The ``code`` method passes its own subtitle and axis: shares of repositories read."""
     series = mention_lines(points, figures, step)
     return _keyed(
         line_chart(
             clip_label(title, 90),
             series,
-            subtitle=MENTION_SUBTITLE,
+            subtitle=clip_label(subtitle, 120),
             footnote=clip_label(footer, 300),
             y_unit="percent_fine",
-            y_label="share of all papers",
+            y_label=y_label,
             theme=theme,
         )
     )
@@ -369,7 +379,8 @@ def venue_mentions_spec(
 
 def year_mentions_spec(
     year: int, named: Sequence[tuple[str, VenueYear]], figures: Sequence[str], *, footer: str,
-    theme: str,
+    theme: str, title: str = "", subtitle: str = "A paper can name several",
+    y_label: str = "share of all papers",
 ) -> ChartSpec:  # fmt: skip
     """Grouped bars: each framework's share of each venue's papers in one year, sorted by
     PyTorch's share."""
@@ -386,7 +397,9 @@ def year_mentions_spec(
                 for i, (_, r) in enumerate(ordered)
             ),
             hollow=tuple(
-                float(i) for i, (_, r) in enumerate(ordered) if r.population != "accepted"
+                float(i)
+                for i, (_, r) in enumerate(ordered)
+                if r.population not in WHOLE_POPULATIONS
             ),
             thin=tuple(
                 float(i) for i, (_, r) in enumerate(ordered) if 0 < r.total_papers < THIN_PAPERS
@@ -397,14 +410,14 @@ def year_mentions_spec(
     return _keyed(
         ChartSpec(
             kind="bars",
-            title=f"{year}: share of papers naming each framework",
-            subtitle="A paper can name several",
+            title=clip_label(title or f"{year}: share of papers naming each framework", 90),
+            subtitle=clip_label(subtitle, 120),
             series=tuple(series),
             categories=tuple(clip_label(n, 16) for n, _ in ordered),
             horizontal=len(ordered) > 4,
             x_kind="category",
             y_unit="percent_fine",
-            y_label="share of all papers",
+            y_label=y_label,
             footnote=clip_label(footer, 300),
             theme=theme,
         )

@@ -38,6 +38,8 @@ FRAMEWORK_COLOURS: dict[str, str] = {
     "paddlepaddle": "#4A7BE0",  # blue (Okabe–Ito's #0072B2, lightened for the dark theme)
     "mindspore": "#B9A55A",  # khaki (Okabe–Ito's yellow, darkened for the light theme)
     "other": "#6B7178",  # grey
+    # The code method's repositories using several frameworks ("none" is drawn as "other").
+    "several": "#9933FF",  # violet (apart from every framework for every colour vision)
 }
 
 FRAMEWORK_NAMES: dict[str, str] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from trendbot.commands import code_text
 from trendbot.commands.coverage import not_covered
 from trendbot.commands.parsing import (
     Query,
@@ -24,6 +25,7 @@ from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
 from trendbot.commands.text import and_list, echo, figure_name, fmt_int
 from trendbot.storage import Method
+from trendbot.storage.code import RECHECK_DAYS
 
 _WHOLE_WORD = re.compile(r"^re:\\b([\w.+-]+)\\b$")
 
@@ -43,7 +45,9 @@ def terms_text(m: Method, sep: str = ". ", label: str = "{name} terms: ") -> str
     )
 
 
-def _method_text(m: Method) -> str:
+def _method_text(m: Method, prefix: str = "!") -> str:
+    if m.is_code:
+        return _code_method_text(m, prefix)
     parts = [
         f"**{m.title}** (`{m.name}`, {m.version}{', the default' if m.is_default else ''}).",
         m.description,
@@ -52,6 +56,43 @@ def _method_text(m: Method) -> str:
     if m.affiliation_filter:
         parts.append(f"Papers whose text contains any of: {m.affiliation_filter} are left out.")
     return "\n".join(parts)
+
+
+def _code_method_text(m: Method, prefix: str) -> str:
+    """The ``code`` method in plain words: what it counts, whose code, how a repository is
+    decided, and what it cannot say (the catalogue's description, then the rule spelled out)."""
+    packages = terms_text(m, "; ", "{name}: ")
+    return "\n".join(
+        [
+            f"**{m.title}** (`{m.name}`, {m.version}): not what a paper's text names but what "
+            "its own released code is written in, as Papers with Code's Trends page showed "
+            "until July 2025.",
+            "Population: the main papers of a venue-year that link their own code. Every reply "
+            "says how many of the venue-year's papers that is, and how many repositories are "
+            "gone, empty, on GitLab (not read by this rule) or not read yet; those are beside "
+            "the shares, not in them.",
+            'Own repository (rule links-1): the link in an "our code" sentence, else one on '
+            "the first page; a cited tool (pytorch/vision, NVIDIA/apex, huggingface/transformers…)"
+            " only when nothing else is linked. At most one per paper.",
+            "Framework (rule code-1), from the packages the repository installs or imports: "
+            f"{packages}. A repository using two or more counts as *several*; one using none "
+            "of them (or no Python) as *none*. Shares are of the papers whose repository was "
+            "read and decided, so they add up to 100 %.",
+            "Limits: papers without code are not counted, so this says what released code uses,"
+            " not what every paper used; a repository can change after the paper (it is read as "
+            f"it is when collected, and looked at again after {RECHECK_DAYS} days, re-read only if "
+            "it changed). Which papers count for what: "
+            f"`{prefix}papers <venue> <year> <framework> --method code`; one paper: "
+            f"`{prefix}paper <title words>`.",
+        ]
+    )
+
+
+def _method_line(m: Method) -> str:
+    """One method in one line, for the listing that must stay one message however many
+    methods there are."""
+    default = ", the default" if m.is_default else ""
+    return f"- `{m.name}` ({m.version}{default}): {m.title}."
 
 
 def _method_names(ctx: Context, args: str) -> tuple[str, list[Method]]:
@@ -156,9 +197,9 @@ def about_command(ctx: Context, args: str) -> Reply:
 
 @command(
     "method",
-    usage="[final|article]",
-    summary="One counting method in detail: terms searched, what is excluded, its version.",
-    examples=("!method", "!method article"),
+    usage="[final|article|modern|code]",
+    summary="The counting methods, one line each; one in detail: its terms, limits, version.",
+    examples=("!method", "!method article", "!method code"),
     aliases=("methods", "how", "methodology"),
     family="info",
     parse=_method_names,
@@ -166,21 +207,29 @@ def about_command(ctx: Context, args: str) -> Reply:
 def method_command(ctx: Context, args: str) -> Reply:
     store = ctx.store
     name, methods = _method_names(ctx, args)
-    text = "\n\n".join(_method_text(m) for m in methods)
-    if not name:
-        text += (
-            "\n\nPick one for any command with `--method <name>`, e.g. "
-            f"`{ctx.prefix}ratio CVPR 2019 --method article`."
+    if name:
+        text = _method_text(methods[0], ctx.prefix)
+    else:
+        text = "\n".join(
+            [
+                "**Counting methods**:",
+                *(_method_line(m) for m in methods),
+                f"Each in full: `{ctx.prefix}method <name>`, e.g. `{ctx.prefix}method code`. "
+                "Pick one for any command with `--method <name>`, e.g. "
+                f"`{ctx.prefix}ratio CVPR 2019 --method article`.",
+            ]
         )
     return Reply(
         text,
         command="method" + (f" {methods[0].name}" if name else ""),
         title="Counting methods" if not name else methods[0].title,
         fields=[
-            EmbedField(f"{m.name} ({m.version})", terms_text(m, "\n"), inline=False)
+            EmbedField(f"{m.name} ({m.version})", terms_text(m, "\n")[:1024], inline=False)
             for m in methods
-        ],
-        description="\n\n".join(m.description for m in methods),
+        ]
+        if name
+        else [],
+        description=methods[0].description if name else text,
         data_version=store.data_version(),
     )
 
@@ -229,7 +278,14 @@ def source_command(ctx: Context, args: str) -> Reply:
         + ".",
         f"Collected: {row.collected_at}.",
     ]
-    lines += [f"Note: {n}." for n in (population_warning(row), unread(store, row)) if n]
+    if method.is_code:
+        prov = code_text.provenance(store, [row])
+        lines[4] = lines[4].replace("Terms: ", "Packages and imports: ", 1)
+        lines.insert(1, f"Population: {code_text.population_sentence(store, row)}.")
+        lines.append(f"Repositories: GitHub, read {prov.read} ({prov.rules}).")
+        lines += [f"Note: {n}." for n in code_text.notes(row)]
+    else:
+        lines += [f"Note: {n}." for n in (population_warning(row), unread(store, row)) if n]
     listing = store.listing(venue.id, row.year)
     if listing is not None and listing.source_id == row.source_id:
         lines.append(f"Listed: {listing.population}, {listing.fetched_at[:10]}.")

@@ -24,6 +24,9 @@ from trendbot.charts import (
 )
 from trendbot.charts.alt import alt_text
 from trendbot.charts.papers import (
+    CODE_SUBTITLE,
+    CODE_Y_LABEL,
+    WHOLE_POPULATIONS,
     aggregate,
     cadence,
     counts_spec,
@@ -34,6 +37,7 @@ from trendbot.charts.papers import (
     year_mentions_spec,
     year_spec,
 )
+from trendbot.commands import code_ratio, code_text
 from trendbot.commands.coverage import not_covered
 from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import footer, population_warning
@@ -59,6 +63,10 @@ FIELD_TITLES = {"vision": "Vision", "language": "Language", "ml": "General ML"}
 WORDS = frozenset({"counts", "count", "raw", "share", "shares", "field", *FIELDS})
 FLAGS = frozenset({"light", "dark"})
 _FILE_SAFE = re.compile(r"[^a-z0-9]+")
+CODE_NOTE = (
+    "Shares are of the papers whose own repository was read (one framework, several or none "
+    "each); papers without code are not counted."
+)
 
 
 def parse(ctx: Context, args: str) -> Query:
@@ -137,6 +145,19 @@ def plan_chart(store: Store, q: Query, *, prefix: str = "!") -> ChartPlan:
         raise UsageError(
             f"Which field? `{prefix}chart field vision`, `{prefix}chart field language` or "
             f"`{prefix}chart field ml`.",
+            usage="",
+        )
+    if method.is_code and (counts or fields):
+        what = (
+            "`counts` draws papers naming PyTorch or TensorFlow, which the code method does not "
+            "count"
+            if counts
+            else "A field chart (venues combined) is not drawn for the code method yet"
+        )
+        raise UsageError(
+            f"{what}; its figures are shares of the papers whose own repository was read. Try "
+            f"`{prefix}chart NeurIPS --method code` (a venue's years) or "
+            f"`{prefix}chart 2024 --method code` (every venue of a year).",
             usage="",
         )
     if fields:
@@ -483,7 +504,12 @@ def _mentions_venue_plan(
     name = store.venues()[venue_id].name
     figures = mention_figures(rows, method.figures)
     foot = footer(store, method, rows)
-    points = [(r.year, r.counts, r.total_papers, r.population != "accepted") for r in rows]
+    points = [
+        (r.year, r.counts, r.total_papers, r.population not in WHOLE_POPULATIONS) for r in rows
+    ]
+    labelled = [(str(r.year), r) for r in rows]
+    if method.is_code:
+        return _code_venue_plan(store, name, rows, method, theme, suffix, points, venue_id)
     spec = venue_mentions_spec(
         f"{name}: every framework",
         points,
@@ -492,7 +518,6 @@ def _mentions_venue_plan(
         theme=theme,
         step=_step(store, venue_id),
     )
-    labelled = [(str(r.year), r) for r in rows]
     last = rows[-1]
     ranked = sorted(figures, key=lambda f: -(last.counts.get(f, 0)))
     headline = (
@@ -519,6 +544,57 @@ def _mentions_venue_plan(
     )
 
 
+def _code_venue_plan(
+    store: Store,
+    name: str,
+    rows: list[VenueYear],
+    method: Method,
+    theme: str,
+    suffix: str,
+    points: list[tuple[int, dict[str, int], int, bool]],
+    venue_id: str,
+) -> ChartPlan:
+    """The ``code`` method's venue chart: each framework's (and several's, none's) share of the
+    papers whose own repository was read, per year; the same numbers as `!ratio --method code`."""
+    figures = code_text.code_figures(rows, method)
+    foot = code_text.footer(store, method, rows)
+    spec = venue_mentions_spec(
+        f"{name}: the framework of the papers' own code",
+        points,
+        figures,
+        footer=foot,
+        theme=theme,
+        step=_step(store, venue_id),
+        subtitle=CODE_SUBTITLE,
+        y_label=CODE_Y_LABEL,
+    )
+    last = rows[-1]
+    ranked = sorted(figures, key=lambda f: -(last.counts.get(f, 0)))
+    labelled = [(str(r.year), r) for r in rows]
+    headline = (
+        f"**{name} {last.year}**, by the papers' own code: "
+        + ", ".join(f"{figure_name(f)} {fmt_pct(code_text.share(last, f))}" for f in ranked)
+        + f" ({code_text.base_sentence(last)})."
+    )
+    return ChartPlan(
+        spec,
+        command=f"chart {name}{suffix}",
+        headline=headline,
+        table=code_ratio.table("year", labelled, figures),
+        fields=[
+            EmbedField(
+                str(r.year),
+                " · ".join(f"{figure_name(f)} {fmt_pct(code_text.share(r, f))}" for f in figures),
+            )
+            for r in rows
+        ],
+        footer=foot,
+        notes=[f"* {n}." for n in code_ratio.row_notes(labelled)] + [CODE_NOTE],
+        filename=_filename(name, method=method, theme=theme),
+        data_version=store.data_version(),
+    )
+
+
 def _overall(rows: list[VenueYear], figure: str, total: int) -> float | None:
     return sum(r.counts.get(figure, 0) for r in rows) / total if total else None
 
@@ -535,6 +611,8 @@ def _mentions_year_plan(
     figures = mention_figures(rows, method.figures)
     named = [(venues[r.venue_id].name, r) for r in rows]
     foot = footer(store, method, rows)
+    if method.is_code:
+        return _code_year_plan(store, year, venue_ids, named, method, theme, suffix)
     spec = year_mentions_spec(year, named, figures, footer=foot, theme=theme)
     order = {n: i for i, n in enumerate(spec.categories)}
     named.sort(key=lambda nr: order.get(nr[0], 99))
@@ -558,6 +636,53 @@ def _mentions_year_plan(
         ],
         footer=foot,
         notes=[*_caveats(rows, lambda r: venues[r.venue_id].name), *_mention_notes(rows)],
+        filename=_filename(str(year), names, method=method, theme=theme),
+        data_version=store.data_version(),
+    )
+
+
+def _code_year_plan(
+    store: Store,
+    year: int,
+    venue_ids: tuple[str, ...],
+    named: list[tuple[str, VenueYear]],
+    method: Method,
+    theme: str,
+    suffix: str,
+) -> ChartPlan:
+    """The ``code`` method's year chart: grouped bars, each framework's share of each venue's
+    papers whose own repository was read."""
+    rows = [r for _, r in named]
+    figures = code_text.code_figures(rows, method)
+    foot = code_text.footer(store, method, rows)
+    spec = year_mentions_spec(
+        year, named, figures, footer=foot, theme=theme,
+        title=f"{year}: the framework of the papers' own code",
+        subtitle="Share of the papers' own repositories read, one framework each",
+        y_label=CODE_Y_LABEL,
+    )  # fmt: skip
+    order = {n: i for i, n in enumerate(spec.categories)}
+    named = sorted(named, key=lambda nr: order.get(nr[0], 99))
+    read = sum(r.total_papers for r in rows)
+    overall = ", ".join(f"{figure_name(f)} {fmt_pct(_overall(rows, f, read))}" for f in figures)
+    names = " ".join(store.venues()[v].name for v in venue_ids)
+    return ChartPlan(
+        spec,
+        command=f"chart {names + ' ' if names else ''}{year}{suffix}",
+        headline=(
+            f"**{year}**, {len(rows)} venue{'s' if len(rows) > 1 else ''}, by the papers' own "
+            f"code: {overall} of the {fmt_int(read)} papers whose repository was read."
+        ),
+        table=code_ratio.table("venue", named, figures),
+        fields=[
+            EmbedField(
+                n,
+                " · ".join(f"{figure_name(f)} {fmt_pct(code_text.share(r, f))}" for f in figures),
+            )
+            for n, r in named
+        ],
+        footer=foot,
+        notes=[f"* {n}." for n in code_ratio.row_notes(named)] + [CODE_NOTE],
         filename=_filename(str(year), names, method=method, theme=theme),
         data_version=store.data_version(),
     )

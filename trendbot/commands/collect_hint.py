@@ -89,6 +89,28 @@ def _command(names: Sequence[str], years: Sequence[int]) -> str:
     return f"`trendbot collect papers --venue {venue}{' ' + when if when else ''}`"
 
 
+# What a collection adds for the ``code`` method beyond the papers: their links, then GitHub.
+CODE_NOTE = (
+    "The same run counts the papers' own code: it finds each paper's repository links as it "
+    "reads the paper, then reads the linked GitHub repositories (60 requests an hour without "
+    "`GITHUB_TOKEN`, 5,000 with one; a later run reads what a spent quota left)."
+)
+
+
+def collects(method: Method) -> bool:
+    """Whether trendbot's own collections count under ``method`` (the ``code`` method is
+    counted by the paper collection too, whether or not this store's calendar lists it yet)."""
+    return method.is_code or method.name in collectable.COLLECTED_METHODS
+
+
+def _with_method(text: str, method: Method) -> str:
+    if method.is_code:
+        return f"{text} {CODE_NOTE}"
+    if not collects(method):
+        return f"{_collected_by(method)} {text}"
+    return text
+
+
 def _collected_by(method: Method) -> str:
     """Why a method that collections do not count under has no figure to collect."""
     rules = " and ".join(collectable.COLLECTED_METHODS)
@@ -121,9 +143,7 @@ def venue_year_hint(
         f"{OPERATOR} it with {_command([name], [year])}: "
         f"{_needs_and_time(store, [(venue_id, name, year)])}."
     )
-    if method.name not in collectable.COLLECTED_METHODS:
-        text = f"{_collected_by(method)} {text}"
-    return text
+    return _with_method(text, method)
 
 
 def venue_hint(store: Store, venue_id: str, method: Method, *, now: int | None = None) -> str:
@@ -140,9 +160,7 @@ def venue_hint(store: Store, venue_id: str, method: Method, *, now: int | None =
         f"{OPERATOR} its {len(years)} years from {years[0]} with {_command([name], [])}: "
         f"{_needs_and_time(store, plan)}."
     )
-    if method.name not in collectable.COLLECTED_METHODS:
-        text = f"{_collected_by(method)} {text}"
-    return text
+    return _with_method(text, method)
 
 
 def year_hint(store: Store, year: int, method: Method, *, now: int | None = None) -> str:
@@ -160,9 +178,7 @@ def year_hint(store: Store, year: int, method: Method, *, now: int | None = None
         f"{OPERATOR} {every} of {year} ({', '.join(held)}) with "
         f"{_command(['all'], [year])}: {_needs_and_time(store, plan)}."
     )
-    if method.name not in collectable.COLLECTED_METHODS:
-        text = f"{_collected_by(method)} {text}"
-    return text
+    return _with_method(text, method)
 
 
 def any_venue_year(store: Store, venue_id: str | None, year: int | None) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from trendbot.charts.papers import BAR_THIN_NOTE, THIN_PAPERS
 from trendbot.charts.spec import ChartSpec, Series, clip_label
+from trendbot.commands import code_text
 from trendbot.commands.chart import ChartPlan, deliver
 from trendbot.commands.industry import words_of
 from trendbot.commands.industry_format import (
@@ -38,7 +39,7 @@ from trendbot.storage import metrics as mq
 from trendbot.storage.figures import family_of, layout, newest_values
 from trendbot.storage.metrics import MetricValue
 
-USAGE = "[year] [--method article|modern] [--light]"
+USAGE = "[year] [--method article|modern|code] [--light]"
 MAX_FRAMEWORKS = 6
 
 
@@ -239,6 +240,8 @@ def research_under(store: Store, year: int | None, method: Method) -> list[Share
         mine = _collected_rows(store, rows)[-1:]
         study += published
         collected += mine
+    if method.is_code:
+        return _code_group(store, collected, method)
     unit, note = (
         ("papers", "naming exactly one of PyTorch and TensorFlow")
         if method.exclusive
@@ -258,6 +261,29 @@ def research_under(store: Store, year: int | None, method: Method) -> list[Share
         if rows
     ]
     return [g for g in groups if g.total]
+
+
+def _code_group(store: Store, rows: list[VenueYear], method: Method) -> list[Shares]:
+    """The ``code`` method's research side: each framework's share of the papers' own
+    repositories that use exactly one framework, each venue's latest year (several and none,
+    and the papers without code, are not in these shares; `!ratio <venue> --method code` gives
+    them)."""
+    values = {
+        fw: float(sum(r.counts.get(fw, 0) for r in rows))
+        for fw in method.frameworks
+        if any(r.counts.get(fw) for r in rows)
+    }
+    group = Shares(
+        "Papers' own code",
+        f"{method.name} rule: {_venue_years(store, rows)}",
+        values,
+        "repositories",
+        note="using exactly one framework (several and none left out; papers without code "
+        "are not counted)",
+        rows=tuple(rows),
+        when=_years(rows) if rows else "",
+    )
+    return [group] if group.total else []
 
 
 # -- industry -------------------------------------------------------------------------------------
@@ -483,6 +509,9 @@ def _compare_spec(
     rows = [r for g in groups for r in g.rows]
     values = [v for s in signals for v in s.values_used]
     research = short_source_names(store, (r.source_id for r in rows))
+    if q.method is not None and q.method.is_code and rows:
+        read = code_text.provenance(store, rows)
+        research.append(f"GitHub, repositories read {read.read} ({read.rules})")
     industry_names = short_source_names(store, (v.source_id for v in values))
     dates = sorted(
         {r.collected_at[:10] for r in rows if r.collected_at}
@@ -568,6 +597,9 @@ def plan_compare(store: Store, q: CompareQuery, *, prefix: str = "!") -> ChartPl
     values: list[MetricValue] = [v for s in signals for v in s.values_used]
     rows = [r for g in groups for r in g.rows]
     research_sources = source_names(store, (r.source_id for r in rows))
+    if q.method is not None and q.method.is_code and rows:
+        read = code_text.provenance(store, rows)
+        research_sources.append(f"GitHub, repositories read {read.read} ({read.rules})")
     industry_sources = source_names(store, (v.source_id for v in values))
     # Only the sides that have figures are cited: "Research: none" cites nothing.
     cited = [

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from trendbot.commands.collect_hint import venue_hint, venue_year_hint, year_hint
+from trendbot.commands.collect_hint import collects, venue_hint, venue_year_hint, year_hint
 from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import footer, method_label
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
 from trendbot.commands.text import count_of, fmt_pct, year_ranges
 from trendbot.storage import Method, Store
-from trendbot.storage.collectable import CALENDARS, COLLECTED_METHODS
+from trendbot.storage.collectable import CALENDARS
 
 FIELD_NAMES = {"ml": "general ML", "vision": "vision", "language": "language"}
 
@@ -33,7 +33,7 @@ def not_covered(
         if other is not None:
             msg += f" The {other.name} method has {year}: add `--method {other.name}`."
         hint = year_hint(store, year, method) if year is not None else ""
-        if other is not None and method.name not in COLLECTED_METHODS:
+        if other is not None and not collects(method):
             hint = ""
         return UsageError(f"{msg} {hint}".strip(), usage="")
     name = store.venues()[venue_id].name
@@ -55,7 +55,7 @@ def not_covered(
         hint = venue_year_hint(store, venue_id, year, method)
     if other is not None:
         msg += f" The {other.name} method has {target}: add `--method {other.name}`."
-        if method.name not in COLLECTED_METHODS:
+        if not collects(method):
             hint = ""  # a collection would not add it under this method: the other one answers
     return UsageError(f"{msg} {hint}".strip(), usage="")
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
+from trendbot.commands.code_papers import paper_code_lines
 from trendbot.commands.collect_hint import any_venue_year
 from trendbot.commands.papers import author_list, safe_link, terms_text
 from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError, is_option, unknown_option
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import Reply
 from trendbot.commands.text import count_of, echo, figure_name, fmt_int
-from trendbot.storage import Method, Store, paper_queries
+from trendbot.storage import Method, Store, code, paper_queries
 
 PAPER_USAGE = "<title words>"
 TITLE_MATCHES = 5  # the best match in full, then up to four more titles
@@ -65,13 +66,14 @@ def parse_paper(ctx: Context, args: str) -> tuple[str, ...]:
 @command(
     "paper",
     usage=PAPER_USAGE,
-    summary="Find a paper by title: what it names, what it counts for, and its link.",
+    summary="Find a paper by title: what it names, its own code, what it counts for, its link.",
     examples=("!paper attention is all you need", "!paper deep residual learning"),
     details=(
         "Searches the titles of every collected paper (words in any order; case and accents "
         "ignored). The best match comes in full: venue, year, track, whether it could be read, "
         "and per counting method the frameworks it names with the matched terms and the "
-        "figures it counts for. Further matches are listed by title."
+        "figures it counts for; its repository links, which one is its own and why, and what "
+        "that repository uses and why (the code method). Further matches are listed by title."
     ),
     parse=parse_paper,
 )
@@ -161,7 +163,10 @@ def paper_lines(store: Store, paper: paper_queries.PaperRow) -> list[str]:
     if paper.status == "ok" and paper.main:
         read_with = set(prov.rules) if prov else set()
         for m in methods.values():
-            if m.id in read_with or m.id in paper.mentions:
+            if m.is_code:
+                found = store.read(code.paper_code, paper.id)
+                lines += paper_code_lines(found, paper.status)
+            elif m.id in read_with or m.id in paper.mentions:
                 lines.append(method_line(m, paper.mentions.get(m.id, [])))
     links = [
         f"{label}: {link}"

@@ -19,16 +19,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import quote
 
+from trendbot.commands import code_papers
+from trendbot.commands.code_papers import CODE_WORDS
 from trendbot.commands.collect_hint import no_such, venue_year_hint
-from trendbot.commands.parsing import MAX_ARG_CHARS, UsageError, parse_query
+from trendbot.commands.parsing import MAX_ARG_CHARS, Query, UsageError, parse_query
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import MAX_CONTENT, Reply
-from trendbot.commands.text import count_of, echo, figure_name, fmt_int
+from trendbot.commands.text import count_of, echo, figure_name, fmt_int, safe_link
 from trendbot.storage import Method, Store, paper_queries
 
-PAPERS_USAGE = "<venue> <year> [framework|failed|no-text] [--method final|modern] [page N]"
+PAPERS_USAGE = (
+    "<venue> <year> [framework|failed|no-text] [--method final|modern] [page N] | "
+    "<venue> <year> <framework|several|none|gone|unread> --method code"
+)
 PAIR = "pytorch+tensorflow"
 # What people type → a figure id. `both` (and `pytorch tensorflow`) is the pair figure.
 FRAMEWORK_WORDS: dict[str, str] = {
@@ -64,7 +68,8 @@ WORDS_HINT = (
     "a framework ("
     + ", ".join(f"`{w}`" for w in ("pytorch", "tensorflow", "jax", "keras", "mxnet", "paddle"))
     + ", `mindspore`, `both`"
-    + "), `failed` or `no-text`"
+    + "), `failed` or `no-text`; with `--method code` also `several`, `none`, `gone`, "
+    "`empty`, `unread`, `gitlab`"
 )
 
 MAX_PAGE_SIZE = 10
@@ -86,7 +91,6 @@ SQUEEZE = (
 
 _PAGE = re.compile(r"(?<![\w-])(?:--?)?(?:page|pg)(?=[\s:=\d]|$)\s*[:=]?\s*(\S*)", re.IGNORECASE)
 _NO_TEXT = re.compile(r"(?<![\w-])no\s+text(?![\w-])", re.IGNORECASE)
-_UNSAFE_IN_LINK = re.compile(r"[\s<>]")
 
 T = TypeVar("T")
 
@@ -150,7 +154,7 @@ def parse_papers(ctx: Context, args: str) -> PapersQuery:
     q = parse_query(
         store,
         rest,
-        words=set(FRAMEWORK_WORDS) | set(STATE_WORDS),
+        words=set(FRAMEWORK_WORDS) | set(STATE_WORDS) | set(CODE_WORDS),
         usage=usage,
         words_hint=WORDS_HINT,
     )
@@ -170,6 +174,7 @@ def parse_papers(ctx: Context, args: str) -> PapersQuery:
         stop = "" if what.endswith("?") else "."
         raise UsageError(f"{what}{stop} For example `{p}papers NeurIPS 2024 jax`.", usage=usage)
     figures = list(dict.fromkeys(FRAMEWORK_WORDS[w] for w in q.words if w in FRAMEWORK_WORDS))
+    figures += [f for f in dict.fromkeys(CODE_WORDS[w] for w in q.words if w in CODE_WORDS)]
     if set(figures) == {"pytorch", "tensorflow"}:  # `pytorch+tensorflow`, `pytorch & tf`
         figures = [PAIR]
     states = list(dict.fromkeys(STATE_WORDS[w] for w in q.words if w in STATE_WORDS))
@@ -183,6 +188,11 @@ def parse_papers(ctx: Context, args: str) -> PapersQuery:
     default = store.default_method()
     method = q.method or default
     figure = figures[0] if figures else None
+    code_only = figure in CODE_WORDS.values() and not any(
+        figure in m.figures for m in store.methods().values() if not m.is_code
+    )
+    if code_only or (method.is_code and (figure is not None or states)):
+        return _code_query(store, q, method, figure, states, page, usage)
     # The rule this asks for without `--method`: the default, or the first that has the figure.
     auto = default
     if figure is not None and figure not in default.figures:
@@ -211,6 +221,56 @@ def parse_papers(ctx: Context, args: str) -> PapersQuery:
         word=word,
         switched=method.id != default.id and method.id == auto.id,
         method_shown=method.id != auto.id,
+    )
+
+
+def _code_query(
+    store: Store,
+    q: Query,
+    method: Method,
+    figure: str | None,
+    states: list[str],
+    page: int,
+    usage: str,
+) -> PapersQuery:
+    """`!papers … --method code` (or a figure only the code method has: `gone`, `several`):
+    frameworks, several, none, gone, empty, unread or gitlab."""
+    code_method = next(m for m in store.methods().values() if m.is_code)
+    word = next((w for w in q.words if w in CODE_WORDS or w in FRAMEWORK_WORDS), "")
+    if q.method_explicit and not method.is_code:
+        raise UsageError(
+            f"{echo(word)} is a figure of the code method, not of the {method.name} rule: add "
+            "`--method code`.",
+            usage=usage,
+        )
+    if states:
+        raise UsageError(
+            "`failed` and `no-text` list papers that could not be read; the code method counts "
+            "repositories: `several`, `none`, `gone`, `empty`, `unread` or `gitlab` (or a "
+            "framework).",
+            usage=usage,
+        )
+    allowed = (*code_method.figures, *CODE_WORDS.values())
+    if figure is not None and figure not in allowed:
+        raise UsageError(
+            f"The code method has no {figure_name(figure)} figure (it counts "
+            f"{_names([f for f in code_method.frameworks])}, several and none; Keras counts as "
+            "TensorFlow).",
+            usage=usage,
+        )
+    auto_code = figure is not None and not any(
+        figure in m.figures for m in store.methods().values() if not m.is_code
+    )
+    shown = "gitlab" if figure == "elsewhere" else "both" if figure == PAIR else figure or ""
+    return PapersQuery(
+        venue_id=q.venues[0],
+        year=q.years[0],
+        method=code_method,
+        figure=figure,
+        page=page,
+        word=shown,
+        switched=auto_code and not q.method_explicit,
+        method_shown=not auto_code,
     )
 
 
@@ -246,7 +306,9 @@ def papers_line(store: Store, q: PapersQuery, page: int | None = None) -> str:
         "(papers naming PyTorch and TensorFlow). A framework the default rule does not count "
         "(JAX, Keras…) uses the modern rule. Without a framework: every paper of the "
         "venue-year; `failed` and `no-text` list the papers that could not be read or are "
-        "scans. Only venue-years trendbot collected itself have papers to list."
+        "scans. With `--method code`: each paper's own repository and the file that decided "
+        "it; also `several`, `none`, `gone`, `empty`, `unread` and `gitlab`. Only venue-years "
+        "trendbot collected itself have papers to list."
     ),
     parse=parse_papers,
 )
@@ -255,6 +317,8 @@ def papers_command(ctx: Context, args: str) -> Reply:
 
 
 def papers_reply(store: Store, q: PapersQuery, *, prefix: str = "!") -> Reply:
+    if q.method.is_code:
+        return code_papers.papers_reply(store, q, papers_line, prefix=prefix)
     venue = store.venues()[q.venue_id]
     where = f"{venue.name} {q.year}"
     listing = store.read(paper_queries.listing_states, q.venue_id, q.year)
@@ -483,14 +547,6 @@ def author_list(authors: Sequence[str], shown: int = 2) -> str:
     if not names:
         return ""
     return ", ".join(names) + (" et al." if len(authors) > shown else "")
-
-
-def safe_link(url: str | None) -> str | None:
-    """``<url>`` for an http(s) link (angle brackets: Discord shows no preview), with anything
-    that could end the brackets percent-encoded; None for anything else."""
-    if not url or not url.lower().startswith(("http://", "https://")):
-        return None
-    return "<" + _UNSAFE_IN_LINK.sub(lambda m: quote(m.group()), url) + ">"
 
 
 def best_link(paper: paper_queries.PaperRow) -> str | None:

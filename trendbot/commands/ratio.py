@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from trendbot.commands import code_ratio
 from trendbot.commands.coverage import not_covered
 from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import (
@@ -55,7 +56,9 @@ def parse(ctx: Context, args: str) -> Query:
     details=(
         "With a venue and a year: the two counts, PyTorch's share of the papers that mention "
         "exactly one of them, and the total papers. With only a venue: every year, and the "
-        "trend. With only a year: every venue that year, sorted by PyTorch's share."
+        "trend. With only a year: every venue that year, sorted by PyTorch's share. With "
+        "`--method code`: which framework the papers' own code uses, as a share of the papers "
+        "whose repository was read, and how many of the venue-year's papers that is."
     ),
     parse=parse,
 )
@@ -82,7 +85,14 @@ def answer(store: Store, q: Query, *, prefix: str = "!") -> Reply:
             usage=usage,
         )
     method = q.method or store.default_method()
-    if not method.two_way:
+    if method.is_code:
+        if q.venues and q.years:
+            return code_ratio.venue_year_reply(store, q.venues[0], q.years[0], method)
+        if q.venues:
+            return code_ratio.trend_reply(store, q.venues[0], method)
+        if q.years:
+            return code_ratio.year_reply(store, q.years[0], method)
+    elif not method.two_way:
         if q.venues and q.years:
             return mentions_venue_year_reply(store, q.venues[0], q.years[0], method)
         if q.venues:

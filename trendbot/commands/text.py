@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from trendbot.commands.normalise import strip_format
 
@@ -118,3 +119,14 @@ def figure_name(figure: str) -> str:
     from trendbot.charts.style import framework_name
 
     return " & ".join(framework_name(part) for part in figure.split("+"))
+
+
+_UNSAFE_IN_LINK = re.compile(r"[\s<>]")
+
+
+def safe_link(url: str | None) -> str | None:
+    """``<url>`` for an http(s) link (angle brackets: Discord shows no preview), with anything
+    that could end the brackets percent-encoded; None for anything else."""
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return None
+    return "<" + _UNSAFE_IN_LINK.sub(lambda m: quote(m.group()), url) + ">"

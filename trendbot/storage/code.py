@@ -459,3 +459,45 @@ def read_span(conn: sqlite3.Connection, venue_id: str, year: int) -> tuple[str, 
         (venue_id, year),
     ).fetchone()
     return (row[0], row[1]) if row and row[0] else None
+
+
+@dataclass(frozen=True)
+class CodeProvenance:
+    """Where a venue-year's ``code`` figures come from beyond the listing: the link rules its
+    papers' text was searched with, the repository rules their own repositories were read with,
+    and when (first and last) those repositories were read. Several versions side by side
+    mean a collection is moving the venue-year to a new rule."""
+
+    links_rules: tuple[str, ...]
+    repo_rules: tuple[str, ...]
+    read_span: tuple[str, str] | None
+
+
+def provenance(conn: sqlite3.Connection, venue_id: str, year: int) -> CodeProvenance:
+    key = (venue_id, year)
+    links = conn.execute(
+        "SELECT DISTINCT links_rule FROM papers WHERE venue_id = ? AND year = ? AND main = 1"
+        " AND links_rule IS NOT NULL ORDER BY links_rule",
+        key,
+    ).fetchall()
+    repos = conn.execute(
+        "SELECT DISTINCT r.rule FROM papers p"
+        " JOIN paper_links l ON l.paper_id = p.id AND l.own = 1"
+        " JOIN code_repos r ON r.repo_key = l.repo_key"
+        " WHERE p.venue_id = ? AND p.year = ? AND p.main = 1 ORDER BY r.rule",
+        key,
+    ).fetchall()
+    return CodeProvenance(
+        tuple(r[0] for r in links), tuple(r[0] for r in repos), read_span(conn, venue_id, year)
+    )
+
+
+def own_link_width(conn: sqlite3.Connection, venue_id: str, year: int) -> int:
+    """The longest own-repository URL of a venue-year's main papers: `!papers … --method code`
+    sizes its pages with it, one size for every page (as ``paper_queries.link_width``)."""
+    row = conn.execute(
+        "SELECT max(length(l.url)) FROM papers p JOIN paper_links l ON l.paper_id = p.id"
+        " AND l.own = 1 WHERE p.venue_id = ? AND p.year = ? AND p.main = 1",
+        (venue_id, year),
+    ).fetchone()
+    return row[0] or 0

@@ -38,6 +38,12 @@ FRAMEWORKS = [
     app_commands.Choice(name="MindSpore (modern rule)", value="mindspore"),
     app_commands.Choice(name="Papers that could not be read", value="failed"),
     app_commands.Choice(name="Papers without a text layer (scans)", value="no-text"),
+    app_commands.Choice(name="Own code using several frameworks (code rule)", value="several"),
+    app_commands.Choice(name="Own code using none of them (code rule)", value="none"),
+    app_commands.Choice(name="Own repository gone (code rule)", value="gone"),
+    app_commands.Choice(name="Own repository empty (code rule)", value="empty"),
+    app_commands.Choice(name="Own repository not read yet (code rule)", value="unread"),
+    app_commands.Choice(name="Own code on GitLab (code rule)", value="gitlab"),
 ]
 
 
@@ -83,7 +89,7 @@ class PapersCog(commands.Cog, name="papers"):
         venue="Conference, e.g. NeurIPS (start typing for the list)",
         year="Year; the list shows the years with collected papers first",
         framework="A framework's papers, or those that could not be read (empty: every paper)",
-        method="Counting method (default: final; JAX, Keras… use modern)",
+        method="Counting method (default: final; JAX, Keras… use modern; several, gone… use code)",
         page="Page number (default: 1)",
     )
     @app_commands.autocomplete(venue=venue_choices, year=paper_year_choices, method=method_choices)

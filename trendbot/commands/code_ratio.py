@@ -1,0 +1,154 @@
+"""`!ratio … --method code`: which framework the papers' own code uses, for a venue-year, a
+venue's years, or every venue of a year.
+
+Its own replies rather than the every-framework ones (``commands.ratio``): a share here is of the
+papers whose own repository was read, not of all papers, and each repository counts for one
+framework, several or none, so the shares add up to 100 %. Every reply says how many of the
+venue-year's papers that base is (``code_text``).
+"""
+
+from __future__ import annotations
+
+from trendbot.commands import code_text
+from trendbot.commands.coverage import not_covered
+from trendbot.commands.reply import EmbedField, Reply
+from trendbot.commands.text import figure_name, fmt_int, fmt_pct, year_ranges
+from trendbot.storage import Method, Store, VenueYear
+
+
+def _command(base: str, method: Method) -> str:
+    return f"{base} --method {method.name}"
+
+
+def venue_year_reply(store: Store, venue_id: str, year: int, method: Method) -> Reply:
+    row = store.venue_year(venue_id, year, method.id)
+    if row is None:
+        raise not_covered(store, method, venue_id=venue_id, year=year)
+    venue = store.venues()[venue_id]
+    head = (
+        f"**{venue.name} {year}**, by the papers' own code: "
+        f"{code_text.population_sentence(store, row)}."
+    )
+    if row.total_papers:
+        shares = f"{code_text.shares_line(row, method)}: {code_text.base_sentence(row)}."
+    else:
+        shares = "No paper's own repository has been read and decided yet, so there is no share."
+    notes = code_text.notes(row)
+    foot = code_text.footer(store, method, [row])
+    lines = [head, shares, *(f"Note: {n}." for n in notes), foot]
+    fields = [
+        EmbedField(
+            figure_name(f),
+            f"{fmt_pct(code_text.share(row, f))} ({fmt_int(row.counts.get(f, 0))})",
+        )
+        for f in code_text.code_figures([row], method)
+    ]
+    fields.append(
+        EmbedField("Repositories read", code_text.coverage_cells(row) + " papers", inline=False)
+    )
+    fields += [EmbedField("Note", n, inline=False) for n in notes]
+    return Reply(
+        "\n".join(lines),
+        command=_command(f"ratio {venue.name} {year}", method),
+        title=f"{venue.name} {year}: the framework of the papers' own code",
+        description=shares,
+        fields=fields,
+        footer=foot,
+        data_version=store.data_version(),
+    )
+
+
+def table(label: str, rows: list[tuple[str, VenueYear]], figures: list[str]) -> list[str]:
+    """Each figure's share of the repositories read, and 'read of accepted' papers per row."""
+    width = max(len(label), *(len(name) for name, _ in rows)) if rows else len(label)
+    heads = [figure_name(f)[:10] for f in figures]
+    out = [f"{label:<{width}}  " + "  ".join(f"{h:>10}" for h in heads) + "   read of papers"]
+    for name, r in rows:
+        cells = "  ".join(f"{fmt_pct(code_text.share(r, f)):>10}" for f in figures)
+        out.append(f"{name:<{width}}  {cells}  {code_text.coverage_cells(r):>15}")
+    return out
+
+
+def _cells(row: VenueYear, figures: list[str]) -> str:
+    return " · ".join(f"{figure_name(f)} {fmt_pct(code_text.share(row, f))}" for f in figures)
+
+
+def row_notes(rows: list[tuple[str, VenueYear]]) -> list[str]:
+    return [f"{name}: {'; '.join(ns)}" for name, r in rows if (ns := code_text.notes(r))]
+
+
+def trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
+    rows = store.venue_series(venue_id, method.id)
+    if not rows:
+        raise not_covered(store, method, venue_id=venue_id)
+    venue = store.venues()[venue_id]
+    figures = code_text.code_figures(rows, method)
+    labelled = [(str(r.year), r) for r in rows]
+    first, last = rows[0], rows[-1]
+    if len(rows) > 1:
+        moves = "; ".join(
+            f"{figure_name(f)} {fmt_pct(code_text.share(first, f))} → "
+            f"{fmt_pct(code_text.share(last, f))}"
+            for f in figures
+            if first.counts.get(f) or last.counts.get(f)
+        )
+        sentence = (
+            f"share of the papers' own repositories using each framework, {first.year} → "
+            f"{last.year}: {moves or 'none decided'}."
+        )
+    else:
+        sentence = f"only {first.year} has code counts: {_cells(first, figures)}."
+    text = [f"**{venue.name}**, {year_ranges([r.year for r in rows])}, by the papers' own code: "
+            + sentence]  # fmt: skip
+    text += ["```", *table("year", labelled, figures), "```"]
+    text += [f"* {n}." for n in row_notes(labelled)]
+    text.append(
+        'Shares are of the papers whose own repository was read ("read of papers": of all '
+        "the year's papers); papers without code are not counted."
+    )
+    foot = code_text.footer(store, method, rows)
+    text.append(foot)
+    return Reply(
+        "\n".join(text),
+        command=_command(f"ratio {venue.name}", method),
+        title=f"{venue.name}: the framework of the papers' own code by year",
+        description=sentence,
+        fields=[EmbedField(str(r.year), _cells(r, figures)) for r in rows],
+        footer=foot,
+        data_version=store.data_version(),
+    )
+
+
+def year_reply(store: Store, year: int, method: Method) -> Reply:
+    rows = store.year_slice(year, method.id)
+    if not rows:
+        raise not_covered(store, method, year=year)
+    venues = store.venues()
+    rows.sort(key=lambda r: (-(code_text.share(r, "pytorch") or 0), venues[r.venue_id].name))
+    figures = code_text.code_figures(rows, method)
+    labelled = [(venues[r.venue_id].name, r) for r in rows]
+    read = sum(r.total_papers for r in rows)
+    accepted = sum(r.counts.get("accepted", 0) for r in rows)
+    overall = " · ".join(
+        f"{figure_name(f)} {fmt_pct(n / read if read else None)}"
+        for f in figures
+        if (n := sum(r.counts.get(f, 0) for r in rows)) is not None
+    )
+    head = (
+        f"**{year}**, {len(rows)} venue{'s' if len(rows) > 1 else ''}, by the papers' own code: "
+        f"{overall}, of the {fmt_int(read)} papers whose repository was read "
+        f"({fmt_pct(read / accepted if accepted else None)} of {fmt_int(accepted)})."
+    )
+    text = [head, "```", *table("venue", labelled, figures), "```"]
+    text += [f"* {n}." for n in row_notes(labelled)]
+    foot = code_text.footer(store, method, rows)
+    text.append(foot)
+    return Reply(
+        "\n".join(text),
+        command=_command(f"ratio {year}", method),
+        title=f"{year}: the framework of the papers' own code by venue",
+        description=head.replace("**", ""),
+        fields=[EmbedField(name, _cells(r, figures)) for name, r in labelled],
+        footer=foot,
+        data_version=store.data_version(),
+    )
