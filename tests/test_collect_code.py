@@ -120,6 +120,25 @@ REPO_PATHS = {
 }
 
 
+def answered_from_the_collection(store) -> None:
+    """What chat answers from a store this collection wrote (not from written-in test data)."""
+    from trendbot.commands import run
+    from trendbot.commands.registry import Context
+
+    store.refresh()
+    ctx = Context(store=store, prefix="!")
+    ratio = run(ctx, "!ratio CVPR 2025 --method code")
+    assert not ratio.is_error, ratio.text
+    assert "of 8 papers (accepted main-conference papers" in ratio.text
+    assert "6 link their own code; the repositories of 5 were read; 1 is on GitLab" in ratio.text
+    assert "PyTorch **40.0 %** (2)" in ratio.text and "JAX 20.0 % (1)" in ratio.text
+    assert "Repositories: GitHub, read 20" in ratio.footer and "code-1" in ratio.footer
+    jax = run(ctx, "!papers CVPR 2025 jax --method code")
+    assert "Paper P2\\_Jax" in jax.text and "requirements.txt: jax>=0.4" in jax.text, jax.text
+    one = run(ctx, "!paper P1 Shared Again")
+    assert "fast_nets" in one.text.lower() and "SBOM: pkg:pypi/torch@2.1.0" in one.text, one.text
+
+
 async def test_a_first_run_reads_each_repository_once_and_a_later_run_costs_304s(tmp_path):
     store = open_store(tmp_path / "t.db")
     gh = github()
@@ -150,6 +169,7 @@ async def test_a_first_run_reads_each_repository_once_and_a_later_run_costs_304s
         assert str(own.repo.evidence[0]) == "SBOM: pkg:pypi/torch@2.1.0"
         cited = paper(store, "P5_Cited_Tool")
         assert cited.own is None and {x.repo for x in cited.links} >= {"pytorch/pytorch"}
+        answered_from_the_collection(store)
 
         # The same day: nothing is due, nothing is asked (papers nor repositories).
         before = len(srv.requests)

@@ -113,7 +113,8 @@ def _with_method(text: str, method: Method) -> str:
 
 def _collected_by(method: Method) -> str:
     """Why a method that collections do not count under has no figure to collect."""
-    rules = " and ".join(collectable.COLLECTED_METHODS)
+    *rest, last = collectable.COLLECTED_METHODS
+    rules = f"{', '.join(rest)} and {last}" if rest else last
     return (
         f"The {method.name} method has only the study's published counts; trendbot's own "
         f"collections count under the {rules} methods."
