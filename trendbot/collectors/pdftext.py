@@ -234,7 +234,8 @@ class PaperText:
     cpu_seconds: float = 0.0  # the CPU time that took (unlike wall time, immune to a busy box)
     worker_pid: int = 0
     worker_peak_rss_mb: float = 0.0  # the worker's peak RSS so far (bounded-memory checks)
-    # repository and model links, the paper's own marked (codelinks.RULE_VERSION); not stored yet
+    # repository and model links, the paper's own marked (codelinks.RULE_VERSION); the
+    # collection stores them per paper (storage/code.py)
     code: tuple[CodeLink, ...] = ()
 
     @property

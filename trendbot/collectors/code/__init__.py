@@ -3,5 +3,6 @@
 ``terms`` (the versioned rule: package and import names → frameworks), ``manifests`` (pure
 parsers: SBOM JSON, requirements files, setup.py / setup.cfg / pyproject.toml, environment.yml,
 Python imports) and ``repo`` (fetching through the shared client with GitHub's policy, then
-deciding). Not yet wired into the paper collection, the store or chat.
+deciding). The paper collection calls it per venue-year (``collectors/papers/code_phase.py``)
+and stores what it finds (``storage/code.py``).
 """
