@@ -112,7 +112,7 @@ def test_another_method_is_suggested_only_when_it_has_the_venue_year(ctx):
 def test_a_method_collections_never_count_under_says_so(ctx):
     reply = run(ctx, "!ratio CVPR 2023 --method article")
     assert "The article method has only the study's published counts" in reply.text
-    assert "final and modern" in reply.text
+    assert "final, modern and code methods" in reply.text
 
 
 def test_a_hint_to_collect_says_it_needs_the_network_and_how_long_it_takes(ctx):
