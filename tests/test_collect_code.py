@@ -129,7 +129,7 @@ def answered_from_the_collection(store) -> None:
     ctx = Context(store=store, prefix="!")
     ratio = run(ctx, "!ratio CVPR 2025 --method code")
     assert not ratio.is_error, ratio.text
-    assert "of 8 papers (accepted main-conference papers" in ratio.text
+    assert "of 8 accepted main-conference papers, " in ratio.text
     assert "6 link their own code; the repositories of 5 were read; 1 is on GitLab" in ratio.text
     assert "PyTorch **40.0 %** (2)" in ratio.text and "JAX 20.0 % (1)" in ratio.text
     assert "Repositories: GitHub, read 20" in ratio.footer and "code-1" in ratio.footer

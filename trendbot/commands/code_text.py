@@ -63,7 +63,12 @@ def shares_line(row: VenueYear, method: Method) -> str:
 def accepted_label(store: Store, row: VenueYear) -> str:
     listing = store.listing(row.venue_id, row.year)
     population = listing.population if listing is not None else "accepted"
-    return "accepted papers" if population == "accepted" else f"papers ({population})"
+    if population == "accepted":
+        return "accepted papers"
+    # "accepted main-conference papers (every paper on the CVF Open Access listing)": its head
+    # reads on its own ("of 8 accepted main-conference papers"); the detail is in `!source`
+    head = population.split(" (", 1)[0].strip()
+    return head if head.endswith("papers") else f"papers ({population})"
 
 
 def population_sentence(store: Store, row: VenueYear) -> str:
