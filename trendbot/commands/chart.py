@@ -48,6 +48,8 @@ from trendbot.commands.tables import (
     count_table,
     mention_figures,
     mention_table,
+    pooled_share,
+    share_cells,
     share_of_papers,
 )
 from trendbot.commands.text import figure_name, fmt_int, fmt_pct, year_ranges
@@ -573,7 +575,7 @@ def _code_venue_plan(
     labelled = [(str(r.year), r) for r in rows]
     headline = (
         f"**{name} {last.year}**, by the papers' own code: "
-        + ", ".join(f"{figure_name(f)} {fmt_pct(code_text.share(last, f))}" for f in ranked)
+        + ", ".join(f"{figure_name(f)} {fmt_pct(share_of_papers(last, f))}" for f in ranked)
         + f" ({code_text.base_sentence(last)})."
     )
     return ChartPlan(
@@ -584,7 +586,7 @@ def _code_venue_plan(
         fields=[
             EmbedField(
                 str(r.year),
-                " · ".join(f"{figure_name(f)} {fmt_pct(code_text.share(r, f))}" for f in figures),
+                share_cells(r, figures),
             )
             for r in rows
         ],
@@ -593,10 +595,6 @@ def _code_venue_plan(
         filename=_filename(name, method=method, theme=theme),
         data_version=store.data_version(),
     )
-
-
-def _overall(rows: list[VenueYear], figure: str, total: int) -> float | None:
-    return sum(r.counts.get(figure, 0) for r in rows) / total if total else None
 
 
 def _mentions_year_plan(
@@ -620,7 +618,7 @@ def _mentions_year_plan(
     total = sum(r.total_papers for r in rows)
     headline = (
         f"**{year}**, {len(rows)} venue{'s' if len(rows) > 1 else ''}, {fmt_int(total)} papers: "
-        + ", ".join(f"{figure_name(f)} {fmt_pct(_overall(rows, f, total))}" for f in figures)
+        + ", ".join(f"{figure_name(f)} {fmt_pct(pooled_share(rows, f))}" for f in figures)
         + " of papers."
     )
     return ChartPlan(
@@ -664,7 +662,7 @@ def _code_year_plan(
     order = {n: i for i, n in enumerate(spec.categories)}
     named = sorted(named, key=lambda nr: order.get(nr[0], 99))
     read = sum(r.total_papers for r in rows)
-    overall = ", ".join(f"{figure_name(f)} {fmt_pct(_overall(rows, f, read))}" for f in figures)
+    overall = ", ".join(f"{figure_name(f)} {fmt_pct(pooled_share(rows, f))}" for f in figures)
     names = " ".join(store.venues()[v].name for v in venue_ids)
     return ChartPlan(
         spec,
@@ -677,7 +675,7 @@ def _code_year_plan(
         fields=[
             EmbedField(
                 n,
-                " · ".join(f"{figure_name(f)} {fmt_pct(code_text.share(r, f))}" for f in figures),
+                share_cells(r, figures),
             )
             for n, r in named
         ],

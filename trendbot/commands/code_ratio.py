@@ -12,12 +12,9 @@ from __future__ import annotations
 from trendbot.commands import code_text
 from trendbot.commands.coverage import not_covered
 from trendbot.commands.reply import EmbedField, Reply
-from trendbot.commands.text import figure_name, fmt_int, fmt_pct, year_ranges
+from trendbot.commands.tables import pooled_share, share_cells, share_of_papers
+from trendbot.commands.text import figure_name, fmt_int, fmt_pct, with_method, year_ranges
 from trendbot.storage import Method, Store, VenueYear
-
-
-def _command(base: str, method: Method) -> str:
-    return f"{base} --method {method.name}"
 
 
 def venue_year_reply(store: Store, venue_id: str, year: int, method: Method) -> Reply:
@@ -39,7 +36,7 @@ def venue_year_reply(store: Store, venue_id: str, year: int, method: Method) -> 
     fields = [
         EmbedField(
             figure_name(f),
-            f"{fmt_pct(code_text.share(row, f))} ({fmt_int(row.counts.get(f, 0))})",
+            f"{fmt_pct(share_of_papers(row, f))} ({fmt_int(row.counts.get(f, 0))})",
         )
         for f in code_text.code_figures([row], method)
     ]
@@ -49,7 +46,7 @@ def venue_year_reply(store: Store, venue_id: str, year: int, method: Method) -> 
     fields += [EmbedField("Note", n, inline=False) for n in notes]
     return Reply(
         "\n".join(lines),
-        command=_command(f"ratio {venue.name} {year}", method),
+        command=with_method(f"ratio {venue.name} {year}", method),
         title=f"{venue.name} {year}: the framework of the papers' own code",
         description=shares,
         fields=fields,
@@ -64,13 +61,9 @@ def table(label: str, rows: list[tuple[str, VenueYear]], figures: list[str]) -> 
     heads = [figure_name(f)[:10] for f in figures]
     out = [f"{label:<{width}}  " + "  ".join(f"{h:>10}" for h in heads) + "   read of papers"]
     for name, r in rows:
-        cells = "  ".join(f"{fmt_pct(code_text.share(r, f)):>10}" for f in figures)
+        cells = "  ".join(f"{fmt_pct(share_of_papers(r, f)):>10}" for f in figures)
         out.append(f"{name:<{width}}  {cells}  {code_text.coverage_cells(r):>15}")
     return out
-
-
-def _cells(row: VenueYear, figures: list[str]) -> str:
-    return " · ".join(f"{figure_name(f)} {fmt_pct(code_text.share(row, f))}" for f in figures)
 
 
 def row_notes(rows: list[tuple[str, VenueYear]]) -> list[str]:
@@ -87,8 +80,8 @@ def trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
     first, last = rows[0], rows[-1]
     if len(rows) > 1:
         moves = "; ".join(
-            f"{figure_name(f)} {fmt_pct(code_text.share(first, f))} → "
-            f"{fmt_pct(code_text.share(last, f))}"
+            f"{figure_name(f)} {fmt_pct(share_of_papers(first, f))} → "
+            f"{fmt_pct(share_of_papers(last, f))}"
             for f in figures
             if first.counts.get(f) or last.counts.get(f)
         )
@@ -97,7 +90,7 @@ def trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
             f"{last.year}: {moves or 'none decided'}."
         )
     else:
-        sentence = f"only {first.year} has code counts: {_cells(first, figures)}."
+        sentence = f"only {first.year} has code counts: {share_cells(first, figures)}."
     text = [f"**{venue.name}**, {year_ranges([r.year for r in rows])}, by the papers' own code: "
             + sentence]  # fmt: skip
     text += ["```", *table("year", labelled, figures), "```"]
@@ -110,10 +103,10 @@ def trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
     text.append(foot)
     return Reply(
         "\n".join(text),
-        command=_command(f"ratio {venue.name}", method),
+        command=with_method(f"ratio {venue.name}", method),
         title=f"{venue.name}: the framework of the papers' own code by year",
         description=sentence,
-        fields=[EmbedField(str(r.year), _cells(r, figures)) for r in rows],
+        fields=[EmbedField(str(r.year), share_cells(r, figures)) for r in rows],
         footer=foot,
         data_version=store.data_version(),
     )
@@ -124,16 +117,12 @@ def year_reply(store: Store, year: int, method: Method) -> Reply:
     if not rows:
         raise not_covered(store, method, year=year)
     venues = store.venues()
-    rows.sort(key=lambda r: (-(code_text.share(r, "pytorch") or 0), venues[r.venue_id].name))
+    rows.sort(key=lambda r: (-(share_of_papers(r, "pytorch") or 0), venues[r.venue_id].name))
     figures = code_text.code_figures(rows, method)
     labelled = [(venues[r.venue_id].name, r) for r in rows]
     read = sum(r.total_papers for r in rows)
     accepted = sum(r.counts.get("accepted", 0) for r in rows)
-    overall = " · ".join(
-        f"{figure_name(f)} {fmt_pct(n / read if read else None)}"
-        for f in figures
-        if (n := sum(r.counts.get(f, 0) for r in rows)) is not None
-    )
+    overall = " · ".join(f"{figure_name(f)} {fmt_pct(pooled_share(rows, f))}" for f in figures)
     head = (
         f"**{year}**, {len(rows)} venue{'s' if len(rows) > 1 else ''}, by the papers' own code: "
         f"{overall}, of the {fmt_int(read)} papers whose repository was read "
@@ -145,10 +134,10 @@ def year_reply(store: Store, year: int, method: Method) -> Reply:
     text.append(foot)
     return Reply(
         "\n".join(text),
-        command=_command(f"ratio {year}", method),
+        command=with_method(f"ratio {year}", method),
         title=f"{year}: the framework of the papers' own code by venue",
         description=head.replace("**", ""),
-        fields=[EmbedField(name, _cells(r, figures)) for name, r in labelled],
+        fields=[EmbedField(name, share_cells(r, figures)) for name, r in labelled],
         footer=foot,
         data_version=store.data_version(),
     )

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from trendbot.charts.papers import THIN_PAPERS
+from trendbot.commands.tables import share_of_papers
 from trendbot.commands.text import count_of, figure_name, fmt_int, fmt_pct
 from trendbot.storage import Method, Store, VenueYear, code
 
@@ -41,10 +42,6 @@ def decided(row: VenueYear) -> int:
     return row.total_papers
 
 
-def share(row: VenueYear, figure: str) -> float | None:
-    return row.counts.get(figure, 0) / row.total_papers if row.total_papers else None
-
-
 def shares_line(row: VenueYear, method: Method) -> str:
     """'PyTorch **68.8 %** (11) · JAX 12.5 % (2) · … · none 6.2 % (1)', largest first, several
     and none last; the leader in bold."""
@@ -53,7 +50,7 @@ def shares_line(row: VenueYear, method: Method) -> str:
     )
     parts = []
     for i, f in enumerate([*frameworks, "several", "none"]):
-        pct = fmt_pct(share(row, f))
+        pct = fmt_pct(share_of_papers(row, f))
         parts.append(
             f"{figure_name(f)} {f'**{pct}**' if i == 0 else pct} ({fmt_int(row.counts.get(f, 0))})"
         )

@@ -21,6 +21,8 @@ from trendbot.commands.tables import (
     count_table,
     mention_figures,
     mention_table,
+    pooled_share,
+    share_cells,
     share_of_papers,
 )
 from trendbot.commands.text import (
@@ -30,6 +32,7 @@ from trendbot.commands.text import (
     fmt_int,
     fmt_pct,
     fmt_ratio,
+    with_method,
     year_ranges,
 )
 from trendbot.storage import Method, Store, VenueYear
@@ -62,7 +65,7 @@ def parse(ctx: Context, args: str) -> Query:
     ),
     parse=parse,
 )
-def ratio_command(ctx: Context, args: str) -> Reply:
+def ratiowith_method(ctx: Context, args: str) -> Reply:
     return answer(ctx.store, parse(ctx, args), prefix=ctx.prefix)
 
 
@@ -106,10 +109,6 @@ def answer(store: Store, q: Query, *, prefix: str = "!") -> Reply:
     elif q.years:
         return year_reply(store, q.years[0], method)
     raise UsageError(f"Which venue or year? For example `{prefix}ratio NeurIPS 2019`.", usage=usage)
-
-
-def _command(base: str, method: Method) -> str:
-    return base + ("" if method.is_default else f" --method {method.name}")
 
 
 def venue_year_reply(store: Store, venue_id: str, year: int, method: Method) -> Reply:
@@ -158,7 +157,7 @@ def venue_year_reply(store: Store, venue_id: str, year: int, method: Method) -> 
     fields += [EmbedField("Also counted", a, inline=False) for a in also]
     return Reply(
         "\n".join(lines),
-        command=_command(f"ratio {venue.name} {year}", method),
+        command=with_method(f"ratio {venue.name} {year}", method),
         title=f"{venue.name} {year}: PyTorch vs TensorFlow",
         fields=fields,
         footer=foot,
@@ -208,7 +207,7 @@ def venue_trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
     fields = count_fields(labelled)
     return Reply(
         "\n".join(text),
-        command=_command(f"ratio {venue.name}", method),
+        command=with_method(f"ratio {venue.name}", method),
         title=f"{venue.name}: PyTorch vs TensorFlow by year",
         description=trend,
         fields=fields,
@@ -243,7 +242,7 @@ def year_reply(store: Store, year: int, method: Method) -> Reply:
     fields = count_fields(labelled)
     return Reply(
         "\n".join(text),
-        command=_command(f"ratio {year}", method),
+        command=with_method(f"ratio {year}", method),
         title=f"{year}: PyTorch vs TensorFlow by venue",
         description=f"{fmt_pct(overall)} PyTorch overall · {method_label(method)}",
         fields=fields,
@@ -301,7 +300,7 @@ def mentions_venue_year_reply(store: Store, venue_id: str, year: int, method: Me
     fields += [EmbedField("Note", n, inline=False) for n in notes]
     return Reply(
         "\n".join(lines),
-        command=_command(f"ratio {venue.name} {year}", method),
+        command=with_method(f"ratio {venue.name} {year}", method),
         title=f"{venue.name} {year}: every framework",
         description=lines[1],
         fields=fields,
@@ -327,10 +326,6 @@ def _mentions_trend_sentence(name: str, rows: list[VenueYear], figures: list[str
     )
 
 
-def _share_cells(row: VenueYear, figures: list[str]) -> str:
-    return " · ".join(f"{figure_name(f)} {fmt_pct(share_of_papers(row, f))}" for f in figures)
-
-
 def mentions_trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
     rows = store.venue_series(venue_id, method.id)
     venue = store.venues()[venue_id]
@@ -348,10 +343,10 @@ def mentions_trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
     text.append(foot)
     return Reply(
         "\n".join(text),
-        command=_command(f"ratio {venue.name}", method),
+        command=with_method(f"ratio {venue.name}", method),
         title=f"{venue.name}: every framework by year",
         description=sentence,
-        fields=[EmbedField(str(r.year), _share_cells(r, figures)) for r in rows],
+        fields=[EmbedField(str(r.year), share_cells(r, figures)) for r in rows],
         footer=foot,
         data_version=store.data_version(),
     )
@@ -366,11 +361,7 @@ def mentions_year_reply(store: Store, year: int, method: Method) -> Reply:
     figures = mention_figures(rows, method.figures)
     labelled = [(venues[r.venue_id].name, r) for r in rows]
     total = sum(r.total_papers for r in rows)
-    overall = " · ".join(
-        f"{figure_name(f)} "
-        + fmt_pct(sum(r.counts.get(f, 0) for r in rows) / total if total else None)
-        for f in figures
-    )
+    overall = " · ".join(f"{figure_name(f)} {fmt_pct(pooled_share(rows, f))}" for f in figures)
     head = (
         f"**{year}**, {len(rows)} venue{'s' if len(rows) > 1 else ''}, {fmt_int(total)} papers; "
         "share naming each "
@@ -383,10 +374,10 @@ def mentions_year_reply(store: Store, year: int, method: Method) -> Reply:
     text.append(foot)
     return Reply(
         "\n".join(text),
-        command=_command(f"ratio {year}", method),
+        command=with_method(f"ratio {year}", method),
         title=f"{year}: every framework by venue",
         description=head.replace("**", ""),
-        fields=[EmbedField(name, _share_cells(r, figures)) for name, r in labelled],
+        fields=[EmbedField(name, share_cells(r, figures)) for name, r in labelled],
         footer=foot,
         data_version=store.data_version(),
     )

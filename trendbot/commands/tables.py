@@ -49,6 +49,17 @@ def share_of_papers(row: VenueYear, figure: str) -> float | None:
     return row.counts.get(figure, 0) / row.total_papers if row.total_papers else None
 
 
+def pooled_share(rows: list[VenueYear], figure: str) -> float | None:
+    """A figure's share of several venue-years' papers taken together (a year's venues)."""
+    total = sum(r.total_papers for r in rows)
+    return sum(r.counts.get(figure, 0) for r in rows) / total if total else None
+
+
+def share_cells(row: VenueYear, figures: list[str]) -> str:
+    """'PyTorch 68.8 % · JAX 12.5 % · …': a row's shares in one embed field."""
+    return " · ".join(f"{figure_name(f)} {fmt_pct(share_of_papers(row, f))}" for f in figures)
+
+
 def mention_table(label: str, rows: list[tuple[str, VenueYear]], figures: list[str]) -> list[str]:
     """Each framework's share of all papers (a paper naming several counts for each)."""
     width = max(len(label), *(len(name) for name, _ in rows)) if rows else len(label)

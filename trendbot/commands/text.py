@@ -6,6 +6,7 @@ import re
 from urllib.parse import quote
 
 from trendbot.commands.normalise import strip_format
+from trendbot.storage.models import Method
 
 ZWSP = "\u200b"
 # Anything Discord would turn into a ping or a channel/role link: @everyone, @here, <@id>,
@@ -130,3 +131,8 @@ def safe_link(url: str | None) -> str | None:
     if not url or not url.lower().startswith(("http://", "https://")):
         return None
     return "<" + _UNSAFE_IN_LINK.sub(lambda m: quote(m.group()), url) + ">"
+
+
+def with_method(base: str, method: Method) -> str:
+    """The command a reply answers, naming its method unless it is the default."""
+    return base + ("" if method.is_default else f" --method {method.name}")
