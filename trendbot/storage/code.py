@@ -269,18 +269,16 @@ def repos_to_check(
     with another rule version, or (with ``recheck_before``) last read before that moment. The
     most-linked first, so a quota spent half-way has read the repositories that count most."""
     rows = conn.execute(
-        "SELECT min(l.repo), count(DISTINCT l.paper_id), l.repo_key FROM paper_links l"
-        " JOIN papers p ON p.id = l.paper_id"
+        f"SELECT min(l.repo), count(DISTINCT l.paper_id), r.repo_key, {_REPO_COLS}"
+        " FROM paper_links l JOIN papers p ON p.id = l.paper_id"
+        " LEFT JOIN code_repos r ON r.repo_key = l.repo_key"
         " WHERE p.venue_id = ? AND p.year = ? AND p.main = 1 AND l.own = 1 AND l.host = ?"
         " GROUP BY l.repo_key ORDER BY count(DISTINCT l.paper_id) DESC, l.repo_key",
         (venue_id, year, GITHUB),
     ).fetchall()
     out = []
-    for repo, n, key in rows:
-        found = conn.execute(
-            f"SELECT {_REPO_COLS} FROM code_repos r WHERE r.repo_key = ?", (key,)
-        ).fetchone()
-        previous = _repo(found) if found else None
+    for repo, n, stored, *columns in rows:
+        previous = _repo(columns) if stored is not None else None
         fresh = recheck_before is None or (previous and previous.checked_at >= recheck_before)
         if previous is not None and previous.rule == rule and fresh:
             continue
@@ -372,6 +370,7 @@ def _link(row: Sequence) -> LinkRow:
 
 
 _LINK_COLS = "host, repo, url, kind, own, tool, why, pages, first_page, abstract, code_sentence"
+_OWN_LINK_COLS = ", ".join(f"l.{c}" for c in _LINK_COLS.split(", "))
 
 
 def paper_code(conn: sqlite3.Connection, paper_id: str) -> PaperCode | None:
@@ -387,12 +386,13 @@ def paper_code(conn: sqlite3.Connection, paper_id: str) -> PaperCode | None:
         )
     )
     own = next((link for link in links if link.own), None)
-    repo = None
-    if own is not None:
-        found = conn.execute(
+    found = (
+        own
+        and conn.execute(
             f"SELECT {_REPO_COLS} FROM code_repos r WHERE r.repo_key = ?", (own.key,)
         ).fetchone()
-        repo = _repo(found) if found else None
+    )
+    repo = _repo(found) if found else None
     return PaperCode(paper_id, row[0], links, own, repo)
 
 
@@ -433,19 +433,20 @@ def papers_behind(
     args = [venue_id, year, *params]
     total = conn.execute(f"SELECT count(*){base}", args).fetchone()[0]
     rows = conn.execute(
-        f"SELECT p.id, p.title, l.{_LINK_COLS.replace(', ', ', l.')}, r.repo_key{base}"
+        f"SELECT p.id, p.title, {_OWN_LINK_COLS}, r.repo_key, {_REPO_COLS}{base}"
         " ORDER BY p.title COLLATE NOCASE, p.id LIMIT ? OFFSET ?",
         [*args, limit, offset],
     ).fetchall()
-    out = []
-    for pid, title, *link, key in rows:
-        found = None
-        if key is not None:
-            found = conn.execute(
-                f"SELECT {_REPO_COLS} FROM code_repos r WHERE r.repo_key = ?", (key,)
-            ).fetchone()
-        out.append(CodePaper(pid, title, _link(link), _repo(found) if found else None))
-    return total, out
+    width = len(_LINK_COLS.split(", "))
+    return total, [
+        CodePaper(
+            pid,
+            title,
+            _link(rest[:width]),
+            _repo(rest[width + 1 :]) if rest[width] is not None else None,
+        )
+        for pid, title, *rest in rows
+    ]
 
 
 def read_span(conn: sqlite3.Connection, venue_id: str, year: int) -> tuple[str, str] | None:
