@@ -196,15 +196,26 @@ def _decided(repo: str, evidence: list[Evidence], by: str | None, **kw: Any) -> 
     )  # fmt: skip
 
 
+def github_token(http: HttpClient) -> str:
+    """``GITHUB_TOKEN`` from the client's environment ('' without one)."""
+    return (http.env.get("GITHUB_TOKEN") or "").strip()
+
+
+def api_headers(http: HttpClient) -> dict[str, str]:
+    """GitHub's REST headers: its media type, the API version, and the token when there is one
+    (5,000 requests an hour instead of 60, and 304s that cost none)."""
+    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
+    if token := github_token(http):
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
 async def check_repo(http: HttpClient, repo: str, previous: CodeCheck | None = None) -> CodeCheck:
     """Decide ``repo``'s framework(s); ``previous`` (the last check) makes it a re-check."""
     repo = parse_repo_name(repo)
     etags = dict(previous.etags) if previous else {}
     cost, new_etags = _Cost(), {}
-    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
-    token = (http.env.get("GITHUB_TOKEN") or "").strip()
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+    headers = api_headers(http)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
     async def api(key: str, path: str, ok: tuple[int, ...], etag: str | None) -> Fetched:

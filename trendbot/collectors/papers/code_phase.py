@@ -29,7 +29,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trendbot.collectors.code import terms
-from trendbot.collectors.code.repo import API, API_VERSION, RAW, CodeCheck, Evidence, check_repo
+from trendbot.collectors.code.repo import (
+    API,
+    RAW,
+    CodeCheck,
+    Evidence,
+    api_headers,
+    check_repo,
+    github_token,
+)
 from trendbot.collectors.codelinks import CodeLink
 from trendbot.collectors.http import FetchError, HttpClient, QuotaSpent, check_json
 from trendbot.storage import code as code_db
@@ -145,19 +153,20 @@ class CodeFigures:
     def requests(self) -> int:
         return self.api_requests + self.raw_requests
 
-    def planned_api(self) -> float:
-        return (self.known - self.rechecks + self.estimated) * FIRST_API + (
-            self.rechecks * RECHECK_API
-        )
+    @property
+    def first_checks(self) -> int:
+        """Repositories the plan reads for the first time (known or estimated)."""
+        return self.known - self.rechecks + self.estimated
+
+    def planned_api(self, per_recheck: float = RECHECK_API) -> float:
+        return self.first_checks * FIRST_API + self.rechecks * per_recheck
 
     def planned_quota(self, token: bool) -> float:
-        per_recheck = RECHECK_QUOTA_WITH_TOKEN if token else RECHECK_API
-        return (self.known - self.rechecks + self.estimated) * FIRST_API + (
-            self.rechecks * per_recheck
-        )
+        """The API requests the hourly quota counts: with a token a re-check's 304 is free."""
+        return self.planned_api(RECHECK_QUOTA_WITH_TOKEN if token else RECHECK_API)
 
     def planned_raw(self) -> float:
-        return (self.known - self.rechecks + self.estimated) * FIRST_RAW
+        return self.first_checks * FIRST_RAW
 
     def as_json(self, dry_run: bool = False) -> dict[str, Any]:
         if dry_run:
@@ -225,7 +234,7 @@ class CodeRun:
 
 
 def has_token(http: HttpClient) -> bool:
-    return bool((http.env.get("GITHUB_TOKEN") or "").strip())
+    return bool(github_token(http))
 
 
 async def rate_limit(http: HttpClient) -> RateLimit:
@@ -233,12 +242,10 @@ async def rate_limit(http: HttpClient) -> RateLimit:
     when it resets. When GitHub does not answer, the documented limit (60 an hour without a
     token, 5,000 with one) with ``answered`` False."""
     token = has_token(http)
-    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
-    if token:
-        headers["Authorization"] = f"Bearer {http.env['GITHUB_TOKEN'].strip()}"
     try:
         got = await asyncio.wait_for(
-            http.get(API, "/rate_limit", headers=headers, check=check_json, timeout=10), 20
+            http.get(API, "/rate_limit", headers=api_headers(http), check=check_json, timeout=10),
+            20,
         )
         core = (got.json().get("resources") or {}).get("core") or got.json().get("rate") or {}
         return RateLimit(int(core["limit"]), int(core["remaining"]), float(core["reset"]), token)
