@@ -10,7 +10,7 @@ venue-year's papers that base is (``code_text``).
 from __future__ import annotations
 
 from trendbot.commands import code_text
-from trendbot.commands.coverage import not_covered
+from trendbot.commands.coverage import not_covered, venues_of_year
 from trendbot.commands.reply import EmbedField, Reply
 from trendbot.commands.tables import pooled_share, share_cells, share_of_papers
 from trendbot.commands.text import figure_name, fmt_int, fmt_pct, with_method, year_ranges
@@ -113,13 +113,9 @@ def trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
 
 
 def year_reply(store: Store, year: int, method: Method) -> Reply:
-    rows = store.year_slice(year, method.id)
-    if not rows:
-        raise not_covered(store, method, year=year)
-    venues = store.venues()
-    rows.sort(key=lambda r: (-(share_of_papers(r, "pytorch") or 0), venues[r.venue_id].name))
+    labelled = venues_of_year(store, year, method)
+    rows = [r for _, r in labelled]
     figures = code_text.code_figures(rows, method)
-    labelled = [(venues[r.venue_id].name, r) for r in rows]
     read = sum(r.total_papers for r in rows)
     accepted = sum(r.counts.get("accepted", 0) for r in rows)
     overall = " · ".join(f"{figure_name(f)} {fmt_pct(pooled_share(rows, f))}" for f in figures)

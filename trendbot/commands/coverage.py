@@ -9,8 +9,9 @@ from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import footer, method_label
 from trendbot.commands.registry import Context, command
 from trendbot.commands.reply import EmbedField, Reply
+from trendbot.commands.tables import share_of_papers
 from trendbot.commands.text import count_of, fmt_pct, year_ranges
-from trendbot.storage import Method, Store
+from trendbot.storage import Method, Store, VenueYear
 from trendbot.storage.collectable import CALENDARS
 
 FIELD_NAMES = {"ml": "general ML", "vision": "vision", "language": "language"}
@@ -58,6 +59,18 @@ def not_covered(
         if not collects(method):
             hint = ""  # a collection would not add it under this method: the other one answers
     return UsageError(f"{msg} {hint}".strip(), usage="")
+
+
+def venues_of_year(store: Store, year: int, method: Method) -> list[tuple[str, VenueYear]]:
+    """(venue name, its counts) of every venue in ``year`` under ``method``, PyTorch's share of
+    papers highest first (a year's `!ratio` under the every-framework and code methods), or
+    ``not_covered``'s reply."""
+    rows = store.year_slice(year, method.id)
+    if not rows:
+        raise not_covered(store, method, year=year)
+    venues = store.venues()
+    rows.sort(key=lambda r: (-(share_of_papers(r, "pytorch") or 0), venues[r.venue_id].name))
+    return [(venues[r.venue_id].name, r) for r in rows]
 
 
 def _unread_counts(failed: int, scans: int) -> str:

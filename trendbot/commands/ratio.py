@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trendbot.commands import code_ratio
-from trendbot.commands.coverage import not_covered
+from trendbot.commands.coverage import not_covered, venues_of_year
 from trendbot.commands.parsing import Query, UsageError, parse_query
 from trendbot.commands.provenance import (
     alternative_lines,
@@ -353,13 +353,9 @@ def mentions_trend_reply(store: Store, venue_id: str, method: Method) -> Reply:
 
 
 def mentions_year_reply(store: Store, year: int, method: Method) -> Reply:
-    rows = store.year_slice(year, method.id)
-    if not rows:
-        raise not_covered(store, method, year=year)
-    venues = store.venues()
-    rows.sort(key=lambda r: (-(share_of_papers(r, "pytorch") or 0), venues[r.venue_id].name))
+    labelled = venues_of_year(store, year, method)
+    rows = [r for _, r in labelled]
     figures = mention_figures(rows, method.figures)
-    labelled = [(venues[r.venue_id].name, r) for r in rows]
     total = sum(r.total_papers for r in rows)
     overall = " · ".join(f"{figure_name(f)} {fmt_pct(pooled_share(rows, f))}" for f in figures)
     head = (
