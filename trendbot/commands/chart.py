@@ -504,14 +504,14 @@ def _mentions_venue_plan(
 ) -> ChartPlan:
     rows = _series(store, venue_id, method)
     name = store.venues()[venue_id].name
-    figures = mention_figures(rows, method.figures)
-    foot = footer(store, method, rows)
     points = [
         (r.year, r.counts, r.total_papers, r.population not in WHOLE_POPULATIONS) for r in rows
     ]
-    labelled = [(str(r.year), r) for r in rows]
     if method.is_code:
         return _code_venue_plan(store, name, rows, method, theme, suffix, points, venue_id)
+    figures = mention_figures(rows, method.figures)
+    foot = footer(store, method, rows)
+    labelled = [(str(r.year), r) for r in rows]
     spec = venue_mentions_spec(
         f"{name}: every framework",
         points,
@@ -532,13 +532,7 @@ def _mentions_venue_plan(
         command=f"chart {name}{suffix}",
         headline=headline,
         table=mention_table("year", labelled, figures),
-        fields=[
-            EmbedField(
-                str(r.year),
-                " · ".join(f"{figure_name(f)} {fmt_pct(share_of_papers(r, f))}" for f in figures),
-            )
-            for r in rows
-        ],
+        fields=[EmbedField(str(r.year), share_cells(r, figures)) for r in rows],
         footer=foot,
         notes=[*_caveats(rows), *_mention_notes(rows)],
         filename=_filename(name, method=method, theme=theme),
@@ -606,11 +600,11 @@ def _mentions_year_plan(
     ]
     if not rows:
         raise not_covered(store, method, venue_id=venue_ids[0] if venue_ids else None, year=year)
-    figures = mention_figures(rows, method.figures)
     named = [(venues[r.venue_id].name, r) for r in rows]
-    foot = footer(store, method, rows)
     if method.is_code:
         return _code_year_plan(store, year, venue_ids, named, method, theme, suffix)
+    figures = mention_figures(rows, method.figures)
+    foot = footer(store, method, rows)
     spec = year_mentions_spec(year, named, figures, footer=foot, theme=theme)
     order = {n: i for i, n in enumerate(spec.categories)}
     named.sort(key=lambda nr: order.get(nr[0], 99))
@@ -626,12 +620,7 @@ def _mentions_year_plan(
         command=f"chart {names + ' ' if names else ''}{year}{suffix}",
         headline=headline,
         table=mention_table("venue", named, figures),
-        fields=[
-            EmbedField(
-                n, " · ".join(f"{figure_name(f)} {fmt_pct(share_of_papers(r, f))}" for f in figures)
-            )
-            for n, r in named
-        ],
+        fields=[EmbedField(n, share_cells(r, figures)) for n, r in named],
         footer=foot,
         notes=[*_caveats(rows, lambda r: venues[r.venue_id].name), *_mention_notes(rows)],
         filename=_filename(str(year), names, method=method, theme=theme),
